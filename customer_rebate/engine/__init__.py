@@ -1,0 +1,27 @@
+"""Pure rebate rules: periods, tier maths, projections and rounding.
+
+Nothing here imports ``odoo``: the models translate records into these plain values (``Decimal``
+amounts, ``datetime.date`` days) in bulk, call the functions, and write the results back. That keeps
+every rule testable in milliseconds without a database, and keeps one implementation of each rule.
+"""
+
+from .periods import Period, add_months, iter_periods, period_containing, seniority_reached
+from .rounding import round_money, to_decimal
+from .tiers import RebateResult, Tier, compute_rebate, validate_tiers
+from .projection import Projection, project
+
+__all__ = [
+    "Period",
+    "Projection",
+    "RebateResult",
+    "Tier",
+    "add_months",
+    "compute_rebate",
+    "iter_periods",
+    "period_containing",
+    "project",
+    "round_money",
+    "seniority_reached",
+    "to_decimal",
+    "validate_tiers",
+]

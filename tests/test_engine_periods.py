@@ -1,0 +1,101 @@
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, strategies as st
+
+from rebate_engine import add_months, iter_periods, period_containing, seniority_reached
+
+
+def test_quarter_of_the_source_example():
+    period = period_containing("quarter", date(2026, 8, 15), date(2026, 1, 1))
+    assert (period.date_start, period.date_end, period.index) == (date(2026, 7, 1), date(2026, 9, 30), 3)
+
+
+@pytest.mark.parametrize("kind, day, start, end, index", [
+    ("month", date(2026, 2, 10), date(2026, 2, 1), date(2026, 2, 28), 2),
+    ("month", date(2024, 2, 29), date(2024, 2, 1), date(2024, 2, 29), 2),
+    ("quarter", date(2026, 12, 31), date(2026, 10, 1), date(2026, 12, 31), 4),
+    ("half_year", date(2026, 7, 1), date(2026, 7, 1), date(2026, 12, 31), 2),
+    ("half_year", date(2026, 6, 30), date(2026, 1, 1), date(2026, 6, 30), 1),
+    ("year", date(2026, 5, 5), date(2026, 1, 1), date(2026, 12, 31), 1),
+])
+def test_calendar_periods(kind, day, start, end, index):
+    period = period_containing(kind, day, date(2000, 1, 1))
+    assert (period.date_start, period.date_end, period.index) == (start, end, index)
+
+
+def test_periods_are_clipped_to_the_policy_range():
+    periods = list(iter_periods("quarter", date(2026, 2, 15), date(2026, 8, 10)))
+    assert [(p.date_start, p.date_end) for p in periods] == [
+        (date(2026, 2, 15), date(2026, 3, 31)),
+        (date(2026, 4, 1), date(2026, 6, 30)),
+        (date(2026, 7, 1), date(2026, 8, 10)),
+    ]
+
+
+def test_window_is_one_period():
+    periods = list(iter_periods("window", date(2026, 5, 1), date(2026, 6, 15)))
+    assert [(p.date_start, p.date_end, p.index) for p in periods] == [
+        (date(2026, 5, 1), date(2026, 6, 15), 0)]
+
+
+def test_open_ended_policy_stops_at_until():
+    periods = list(iter_periods("month", date(2026, 1, 1), None, until=date(2026, 3, 2)))
+    assert [p.date_start.month for p in periods] == [1, 2, 3]
+    assert periods[-1].date_end == date(2026, 3, 31)
+
+
+def test_open_ended_policy_without_until_is_refused():
+    with pytest.raises(ValueError):
+        list(iter_periods("month", date(2026, 1, 1)))
+
+
+def test_day_outside_the_policy_has_no_period():
+    assert period_containing("month", date(2025, 12, 31), date(2026, 1, 1)) is None
+    assert period_containing("month", date(2026, 2, 1), date(2026, 1, 1), date(2026, 1, 31)) is None
+
+
+def test_unknown_kind_and_reversed_range_are_refused():
+    with pytest.raises(ValueError):
+        period_containing("week", date(2026, 1, 1), date(2026, 1, 1))
+    with pytest.raises(ValueError):
+        list(iter_periods("month", date(2026, 2, 1), date(2026, 1, 1)))
+
+
+def test_add_months_clips_to_month_end():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2026, 3, 15), -3) == date(2025, 12, 15)
+
+
+def test_seniority():
+    assert seniority_reached(date(2025, 7, 1), date(2026, 7, 1), 12)
+    assert not seniority_reached(date(2025, 7, 2), date(2026, 7, 1), 12)
+    assert not seniority_reached(None, date(2026, 7, 1), 12)
+    assert seniority_reached(None, date(2026, 7, 1), 0)
+
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31))
+
+
+@given(kind=st.sampled_from(["month", "quarter", "half_year", "year", "window"]),
+       start=days, length=st.integers(min_value=0, max_value=2000))
+def test_periods_cover_the_range_without_gap_or_overlap(kind, start, length):
+    end = start + timedelta(days=length)
+    periods = list(iter_periods(kind, start, end))
+    assert periods[0].date_start == start
+    assert periods[-1].date_end == end
+    for previous, following in zip(periods, periods[1:]):
+        assert following.date_start == previous.date_end + timedelta(days=1)
+    assert sum(p.days for p in periods) == length + 1
+
+
+@given(kind=st.sampled_from(["month", "quarter", "half_year", "year"]), start=days,
+       length=st.integers(min_value=0, max_value=2000), offset=st.integers(min_value=0, max_value=2000))
+def test_every_day_is_in_the_period_containing_it(kind, start, length, offset):
+    end = start + timedelta(days=length)
+    day = start + timedelta(days=min(offset, length))
+    period = period_containing(kind, day, start, end)
+    assert day in period
+    assert period in list(iter_periods(kind, start, end))
