@@ -1,0 +1,2 @@
+from . import rebate_policy
+from . import rebate_policy_tier

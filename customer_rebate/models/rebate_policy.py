@@ -1,0 +1,460 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import formatLang
+
+from ..engine import Tier, period_containing, to_decimal, validate_tiers
+
+# Changing one of these on a policy that already has confirmed records would make those records
+# unexplainable: such a change is a new version (action_revise), not an edit.
+TERM_FIELDS = frozenset({
+    "rebate_type", "basis", "period", "date_start", "date_end", "company_id",
+    "partner_ids", "partner_category_ids", "product_ids", "product_category_ids",
+    "min_seniority_months", "tier_ids", "tier_mode", "amount_type", "cap_amount",
+})
+
+
+class RebatePolicy(models.Model):
+    _name = "rebate.policy"
+    _description = "Rebate Policy"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "state, date_start desc, code, version desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    code = fields.Char(
+        readonly=True, copy=False, index=True, default="/",
+        help="Reference from the rebate policy sequence; every version of a policy keeps it.")
+    version = fields.Integer(default=1, readonly=True, copy=False)
+    previous_policy_id = fields.Many2one(
+        "rebate.policy", string="Previous Version", readonly=True, copy=False, index="btree_not_null",
+        check_company=True)
+    next_policy_ids = fields.One2many("rebate.policy", "previous_policy_id", string="Next Versions")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company, tracking=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    active = fields.Boolean(default=True, tracking=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("active", "Active"), ("closed", "Closed")],
+        default="draft", required=True, readonly=True, copy=False, tracking=True, index=True)
+    rebate_type = fields.Selection(
+        [
+            ("amount", "Sales Amount"),
+            ("quantity", "Quantity Bought"),
+            ("promotion", "Promotion"),
+            ("partnership", "Long-term Partnership"),
+        ],
+        required=True, default="amount", tracking=True,
+        help="Sales Amount: on what the customer bought in the period. Quantity Bought: on the "
+             "units bought. Promotion: on given products bought during a campaign. Long-term "
+             "Partnership: for customers who have bought from you for a minimum time.")
+    basis = fields.Selection(
+        [("amount", "Untaxed Amount"), ("quantity", "Quantity")],
+        required=True, default="amount", tracking=True,
+        help="What the tier thresholds are compared with: the untaxed sales amount in the company "
+             "currency, or the quantity in each product's unit of measure.")
+    period = fields.Selection(
+        [
+            ("month", "Monthly"),
+            ("quarter", "Quarterly"),
+            ("half_year", "Half-yearly"),
+            ("year", "Yearly"),
+            ("window", "Whole Date Range"),
+        ],
+        string="Rebate Period", required=True, default="quarter", tracking=True,
+        help="Sales are added up per calendar period, clipped to the policy's dates; one rebate "
+             "record per customer and period.")
+    date_start = fields.Date(
+        string="Start Date", required=True, tracking=True,
+        default=lambda self: fields.Date.context_today(self).replace(day=1))
+    date_end = fields.Date(string="End Date", tracking=True, help="Leave empty for an open-ended policy.")
+    partner_ids = fields.Many2many(
+        "res.partner", string="Customers", check_company=True,
+        domain="[('parent_id', '=', False)]",
+        help="Only these customers (and their contacts). Leave empty, with no tag either, for every customer.")
+    partner_category_ids = fields.Many2many(
+        "res.partner.category", string="Customer Tags",
+        help="Only customers carrying one of these tags.")
+    product_ids = fields.Many2many(
+        "product.product", string="Products", check_company=True,
+        help="Only sales of these products. Leave empty, with no category either, for every product.")
+    product_category_ids = fields.Many2many(
+        "product.category", string="Product Categories",
+        help="Only sales of products in these categories or their subcategories.")
+    min_seniority_months = fields.Integer(
+        string="Minimum Seniority (months)", tracking=True,
+        help="Only customers whose first posted invoice is at least this many months before the "
+             "period starts.")
+    tier_ids = fields.One2many("rebate.policy.tier", "policy_id", string="Tiers", copy=True)
+    tier_mode = fields.Selection(
+        [("retroactive", "Whole base at the tier reached"), ("incremental", "Each slice at its own rate")],
+        string="Tier Calculation", required=True, default="retroactive", tracking=True,
+        help="Whole base: once a tier is reached, its rate applies to everything bought in the "
+             "period (the usual volume rebate). Each slice: only what lies between two thresholds "
+             "earns that tier's rate.")
+    amount_type = fields.Selection(
+        [("rate", "Percentage"), ("fixed", "Fixed Amount")],
+        string="Rebate As", required=True, default="rate", tracking=True)
+    cap_amount = fields.Monetary(
+        string="Cap", currency_field="currency_id", tracking=True,
+        help="Highest rebate per customer and period; 0 means no cap.")
+    track_progress = fields.Boolean(
+        string="Track Customers Below the First Tier", default=True,
+        help="Keep a zero-amount record for customers who bought in scope but have not reached the "
+             "first tier yet, so they and their salesperson can see how far they are.")
+    settlement_method = fields.Selection(
+        [
+            ("credit_note", "Credit Note"),
+            ("cash", "Cash"),
+            ("goods", "Goods"),
+        ],
+        string="Payout As", required=True, default="credit_note", tracking=True,
+        help="Credit Note: a customer credit note that lowers what the customer owes. Cash: an "
+             "entry crediting the customer's receivable, paid out or offset later. Goods: free "
+             "products delivered from stock.")
+    expense_account_id = fields.Many2one(
+        "account.account", string="Rebate Expense Account", check_company=True, tracking=True,
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost', 'income'))]",
+        help="Where the rebate is booked as a sales expense (or as a reduction of income).")
+    accrual_account_id = fields.Many2one(
+        "account.account", string="Accrued Rebates Account", check_company=True, tracking=True,
+        domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
+        help="If set, confirming a record books the expense against this liability; the payout "
+             "then clears it.")
+    journal_id = fields.Many2one(
+        "account.journal", check_company=True, tracking=True,
+        domain="[('type', 'in', ('sale', 'general'))]",
+        help="Journal of the credit notes (a sales journal) or of the cash entries (a miscellaneous journal).")
+    goods_product_id = fields.Many2one(
+        "product.product", string="Free Product", check_company=True, tracking=True,
+        domain="[('type', '=', 'consu')]",
+        help="The product given to the customer as a goods rebate.")
+    goods_quantity_mode = fields.Selection(
+        [
+            ("sale_price", "Rebate amount at sales price"),
+            ("cost", "Rebate amount at cost"),
+            ("fixed", "Fixed quantity per tier"),
+        ],
+        string="Goods Quantity", default="sale_price",
+        help="How many units are given: the rebate amount divided by the product's sales price or "
+             "cost (rounded down to its unit of measure), or the quantity set on the tier reached.")
+    mail_template_id = fields.Many2one(
+        "mail.template", string="Notice Template",
+        domain="[('model', '=', 'rebate.record')]",
+        help="Mail sent to the customer with their rebate statement.")
+    note = fields.Html(string="Internal Notes")
+    summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
+
+    _code_version_unique = models.Constraint(
+        "UNIQUE(company_id, code, version)",
+        "A policy version with this reference already exists in this company.",
+    )
+    _date_range = models.Constraint(
+        "CHECK(date_end IS NULL OR date_end >= date_start)",
+        "A rebate policy cannot end before it starts.",
+    )
+    _seniority_positive = models.Constraint(
+        "CHECK(min_seniority_months >= 0)",
+        "The minimum seniority cannot be negative.",
+    )
+    _cap_positive = models.Constraint(
+        "CHECK(cap_amount IS NULL OR cap_amount >= 0)",
+        "The cap of a rebate cannot be negative.",
+    )
+
+    # ------------------------------------------------------------------ display
+
+    @api.depends("code", "name", "version")
+    def _compute_display_name(self):
+        for policy in self:
+            label = f"[{policy.code}] {policy.name}" if policy.code and policy.code != "/" else policy.name or ""
+            if policy.version > 1:
+                label = self.env._("%(policy)s (v%(version)s)", policy=label, version=policy.version)
+            policy.display_name = label
+
+    def _format_measure(self, value):
+        """A threshold as the customer reads it: money with the currency's decimals, a quantity
+        without trailing zeros."""
+        self.ensure_one()
+        if self.basis == "amount":
+            return formatLang(self.env, value, digits=self.currency_id.decimal_places)
+        digits = max(0, -to_decimal(value).normalize().as_tuple().exponent)
+        return formatLang(self.env, value, digits=min(digits, 4))
+
+    def _format_rate(self, value):
+        digits = max(0, -to_decimal(value).normalize().as_tuple().exponent)
+        return formatLang(self.env, value, digits=min(digits, 4))
+
+    def _measure_phrase(self):
+        self.ensure_one()
+        period = {
+            "month": self.env._("monthly"),
+            "quarter": self.env._("quarterly"),
+            "half_year": self.env._("half-yearly"),
+            "year": self.env._("yearly"),
+            "window": self.env._("campaign"),
+        }[self.period]
+        if self.basis == "quantity":
+            return self.env._("%(period)s units bought", period=period)
+        return self.env._("%(period)s purchases", period=period)
+
+    @api.depends(
+        "tier_ids.threshold", "tier_ids.rate", "tier_ids.fixed_amount", "amount_type", "tier_mode",
+        "basis", "period", "cap_amount", "currency_id", "min_seniority_months")
+    def _compute_summary(self):
+        for policy in self:
+            policy.summary = policy._summary_text()
+
+    def _summary_text(self):
+        """"5 % of quarterly purchases once they reach 100,000.00", and its multi-tier forms."""
+        self.ensure_one()
+        tiers = self.tier_ids.sorted(lambda t: (t.sequence, t.threshold, t.id))
+        if not tiers:
+            return self.env._("No tier yet: add at least one threshold.")
+        measure = self._measure_phrase()
+
+        def reward(tier):
+            if self.amount_type == "fixed":
+                return formatLang(self.env, tier.fixed_amount, currency_obj=self.currency_id)
+            return self.env._("%(rate)s %%", rate=self._format_rate(tier.rate))
+
+        if len(tiers) == 1:
+            tier = tiers
+            if self.amount_type == "fixed":
+                text = self.env._("%(reward)s once %(measure)s reach %(threshold)s",
+                         reward=reward(tier), measure=measure,
+                         threshold=self._format_measure(tier.threshold))
+            else:
+                text = self.env._("%(reward)s of %(measure)s once they reach %(threshold)s",
+                         reward=reward(tier), measure=measure,
+                         threshold=self._format_measure(tier.threshold))
+        else:
+            steps = "; ".join(
+                self.env._("%(reward)s from %(threshold)s", reward=reward(tier),
+                  threshold=self._format_measure(tier.threshold))
+                for tier in tiers)
+            if self.amount_type == "fixed":
+                text = self.env._("On %(measure)s: %(steps)s (the highest tier reached)", measure=measure, steps=steps)
+            elif self.tier_mode == "incremental":
+                text = self.env._("On %(measure)s: %(steps)s, each slice at its own rate", measure=measure, steps=steps)
+            else:
+                text = self.env._("On %(measure)s: %(steps)s, on everything bought at the highest tier reached",
+                         measure=measure, steps=steps)
+        if self.cap_amount:
+            text = self.env._("%(rule)s, at most %(cap)s", rule=text,
+                     cap=formatLang(self.env, self.cap_amount, currency_obj=self.currency_id))
+        if self.min_seniority_months:
+            text = self.env._("%(rule)s, for customers of at least %(months)s months", rule=text,
+                     months=self.min_seniority_months)
+        return text
+
+    # ------------------------------------------------------------------ onchange / constraints
+
+    @api.onchange("rebate_type")
+    def _onchange_rebate_type(self):
+        """Fill in the terms each kind of rebate usually has; the user can change them after."""
+        if self.rebate_type == "quantity":
+            self.basis = "quantity"
+        elif self.rebate_type == "amount":
+            self.basis = "amount"
+        elif self.rebate_type == "promotion":
+            self.period = "window"
+        elif self.rebate_type == "partnership":
+            self.period = "year"
+            self.min_seniority_months = self.min_seniority_months or 12
+
+    @api.constrains("rebate_type", "period", "date_end", "product_ids", "product_category_ids",
+                    "min_seniority_months")
+    def _check_type_terms(self):
+        for policy in self:
+            if policy.period == "window" and not policy.date_end:
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s: a rebate on the whole date range needs an end date.",
+                    policy=policy.display_name))
+            if policy.rebate_type == "promotion" and not (policy.product_ids or policy.product_category_ids):
+                raise ValidationError(self.env._(
+                    "Promotion policy %(policy)s: choose the products or product categories of the campaign.",
+                    policy=policy.display_name))
+            if policy.rebate_type == "promotion" and not policy.date_end:
+                raise ValidationError(self.env._(
+                    "Promotion policy %(policy)s: a campaign needs an end date.",
+                    policy=policy.display_name))
+            if policy.rebate_type == "partnership" and policy.min_seniority_months <= 0:
+                raise ValidationError(self.env._(
+                    "Partnership policy %(policy)s: set the minimum seniority in months.",
+                    policy=policy.display_name))
+
+    @api.constrains("settlement_method", "goods_product_id")
+    def _check_goods_product(self):
+        for policy in self:
+            if policy.settlement_method == "goods" and not policy.goods_product_id:
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s pays out in goods: choose the free product.",
+                    policy=policy.display_name))
+
+    def _engine_tiers(self):
+        """The policy's tiers as engine values, in the order the user set them."""
+        self.ensure_one()
+        fixed = self.amount_type == "fixed"
+        return [
+            Tier(
+                threshold=to_decimal(tier.threshold),
+                rate=None if fixed else to_decimal(tier.rate),
+                fixed_amount=to_decimal(tier.fixed_amount) if fixed else None,
+                key=tier.id,
+            )
+            for tier in self.tier_ids.sorted(lambda t: (t.sequence, t.id))
+        ]
+
+    @api.constrains("tier_ids", "tier_mode", "amount_type")
+    def _check_tiers(self):
+        messages = {
+            "negative_threshold": self.env._("a threshold cannot be negative"),
+            "not_increasing": self.env._("each threshold must be higher than the one above it"),
+            "rate_range": self.env._("a rate must be between 0 and 100 %"),
+            "negative_amount": self.env._("a fixed amount cannot be negative"),
+            "decreasing": self.env._("a higher tier cannot pay less than a lower one"),
+            "incremental_fixed": self.env._("slice-by-slice tiers need percentages, not fixed amounts"),
+        }
+        for policy in self:
+            if not policy.tier_ids:
+                continue
+            problems = [
+                messages[code] for code, _index in validate_tiers(policy._engine_tiers(), policy.tier_mode)
+                if code in messages
+            ]
+            if problems:
+                raise ValidationError(self.env._(
+                    "The tiers of policy %(policy)s are not valid: %(problems)s.",
+                    policy=policy.display_name, problems="; ".join(dict.fromkeys(problems))))
+
+    # ------------------------------------------------------------------ ORM
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("code", "/") == "/":
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["code"] = self.env["ir.sequence"].with_company(company).next_by_code("rebate.policy") or "/"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if TERM_FIELDS.intersection(vals) and not self.env.context.get("rebate_policy_revision"):
+            self._check_terms_editable()
+        return super().write(vals)
+
+    def _check_terms_editable(self):
+        """Refuse to change the terms of a policy whose records are already confirmed."""
+        frozen = self.filtered(lambda p: p._has_frozen_records())
+        if frozen:
+            raise UserError(self.env._(
+                "The terms of %(policies)s cannot change: records computed with them are already "
+                "confirmed. Use Revise to start a new version from a date.",
+                policies=", ".join(frozen.mapped("display_name"))))
+
+    def _has_frozen_records(self):
+        """Hook: true when records computed under the current terms are confirmed or settled.
+        Rebate records extend it."""
+        self.ensure_one()
+        return False
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
+        if any(policy.state != "draft" for policy in self):
+            raise UserError(self.env._("Only draft policies can be deleted; close or archive the others."))
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        if not (default or {}).get("name"):
+            for policy, vals in zip(self, vals_list):
+                vals["name"] = self.env._("%s (copy)", policy.name)
+        return vals_list
+
+    # ------------------------------------------------------------------ actions
+
+    def action_activate(self):
+        for policy in self:
+            if policy.state != "draft":
+                raise UserError(self.env._("Only a draft policy can be activated (%s).", policy.display_name))
+            if not policy.tier_ids:
+                raise UserError(self.env._(
+                    "Policy %s has no tier: add at least one threshold before activating it.",
+                    policy.display_name))
+            previous = policy.previous_policy_id
+            if previous and previous.state == "active":
+                if policy.date_start <= previous.date_start:
+                    raise UserError(self.env._(
+                        "Version %(version)s must start after the version it replaces (%(date)s).",
+                        version=policy.display_name, date=previous.date_start))
+                previous.with_context(rebate_policy_revision=True).write({
+                    "date_end": policy.date_start - timedelta(days=1),
+                    "state": "closed",
+                })
+                previous.message_post(body=self.env._(
+                    "Replaced by %(version)s from %(date)s.",
+                    version=policy._get_html_link(), date=policy.date_start))
+        self.write({"state": "active"})
+        return True
+
+    def action_close(self):
+        today = fields.Date.context_today(self)
+        for policy in self:
+            if policy.state != "active":
+                raise UserError(self.env._("Only an active policy can be closed (%s).", policy.display_name))
+            vals = {"state": "closed"}
+            if not policy.date_end or policy.date_end > today:
+                vals["date_end"] = max(today, policy.date_start)
+            policy.with_context(rebate_policy_revision=True).write(vals)
+        return True
+
+    def action_draft(self):
+        """Back to draft, to fix the terms of a policy that has not produced frozen records."""
+        for policy in self:
+            if policy.state == "draft":
+                continue
+            if policy._has_frozen_records():
+                raise UserError(self.env._(
+                    "Policy %s already has confirmed records: revise it instead.", policy.display_name))
+        self.write({"state": "draft"})
+        return True
+
+    def _default_revision_date(self):
+        """The start of the period holding today: records of earlier periods stay with this version."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if today < self.date_start:
+            return self.date_start
+        if self.period == "window":
+            return today
+        return period_containing(self.period, today, self.date_start).date_start
+
+    def action_revise(self, date_from=None):
+        """Start a new draft version with the same terms, taking over from ``date_from`` (by
+        default the start of the current period); activating it closes this one the day before."""
+        self.ensure_one()
+        if self.state != "active":
+            raise UserError(self.env._("Only an active policy can be revised (%s).", self.display_name))
+        if self.next_policy_ids.filtered(lambda p: p.state == "draft"):
+            raise UserError(self.env._(
+                "Policy %s already has a draft revision: finish or delete it first.", self.display_name))
+        date_from = fields.Date.to_date(date_from) or self._default_revision_date()
+        if date_from <= self.date_start:
+            date_from = self.date_start + timedelta(days=1)
+        revision = self.copy({
+            "name": self.name,
+            "code": self.code,
+            "version": max(self.search([("code", "=", self.code), ("company_id", "=", self.company_id.id),
+                                        ("active", "in", (True, False))]).mapped("version")) + 1,
+            "previous_policy_id": self.id,
+            "date_start": date_from,
+            "date_end": self.date_end if self.date_end and self.date_end >= date_from else False,
+        })
+        self.message_post(body=self.env._("Revision %s drafted.", revision._get_html_link()))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "rebate.policy",
+            "res_id": revision.id,
+            "view_mode": "form",
+            "target": "current",
+        }

@@ -1,0 +1,59 @@
+from odoo import api, fields, models
+from odoo.tools import formatLang
+
+
+class RebatePolicyTier(models.Model):
+    _name = "rebate.policy.tier"
+    _description = "Rebate Policy Tier"
+    _order = "policy_id, sequence, threshold, id"
+
+    policy_id = fields.Many2one("rebate.policy", required=True, ondelete="cascade", index=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="policy_id.currency_id")
+    threshold = fields.Float(
+        digits=(16, 2), required=True,
+        help="Reached when the customer's period amount (or quantity) is at least this.")
+    rate = fields.Float(string="Rate (%)", digits=(5, 2), help="Percentage of the period's sales amount.")
+    fixed_amount = fields.Monetary(currency_field="currency_id", help="Rebate paid once this tier is reached.")
+    goods_qty = fields.Float(
+        string="Free Quantity", digits="Product Unit",
+        help="For goods rebates with a fixed quantity per tier: units of the free product given.")
+
+    _threshold_positive = models.Constraint(
+        "CHECK(threshold >= 0)", "A tier's threshold cannot be negative.")
+    _rate_range = models.Constraint(
+        "CHECK(rate >= 0 AND rate <= 100)", "A tier's rate must be between 0 and 100 %.")
+    _fixed_amount_positive = models.Constraint(
+        "CHECK(fixed_amount IS NULL OR fixed_amount >= 0)", "A tier's fixed amount cannot be negative.")
+    _goods_qty_positive = models.Constraint(
+        "CHECK(goods_qty IS NULL OR goods_qty >= 0)", "A tier's free quantity cannot be negative.")
+
+    @api.depends("threshold", "rate", "fixed_amount", "policy_id.amount_type", "policy_id.basis")
+    def _compute_display_name(self):
+        for tier in self:
+            policy = tier.policy_id
+            threshold = policy._format_measure(tier.threshold) if policy else tier.threshold
+            if policy.amount_type == "fixed":
+                reward = formatLang(self.env, tier.fixed_amount, currency_obj=tier.currency_id)
+            else:
+                reward = self.env._("%(rate)s %%", rate=policy._format_rate(tier.rate))
+            tier.display_name = self.env._("≥ %(threshold)s: %(reward)s", threshold=threshold, reward=reward)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tiers = super().create(vals_list)
+        if not self.env.context.get("rebate_policy_revision"):
+            tiers.policy_id._check_terms_editable()
+        return tiers
+
+    def write(self, vals):
+        # a tier is part of its policy's terms: the same freeze applies
+        if {"threshold", "rate", "fixed_amount", "sequence"}.intersection(vals) and \
+                not self.env.context.get("rebate_policy_revision"):
+            self.policy_id._check_terms_editable()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_terms_editable(self):
+        self.policy_id._check_terms_editable()

@@ -1,0 +1,24 @@
+"""The Odoo ecosystem's own linters, pinned from PyPI (OCA's pre-commit hooks are pulled from git,
+which is not reachable here): pylint-odoo and oca-checks-odoo-module."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ADDON, REPO
+
+BIN = Path(sys.executable).parent
+
+
+def run(*command):
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+
+
+def test_pylint_odoo_is_clean():
+    result = run(str(BIN / "pylint"), "--rcfile=.pylintrc", "--score=n", ADDON.name)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_oca_checks_odoo_module_is_clean():
+    result = run(str(BIN / "oca-checks-odoo-module"), ADDON.name)
+    assert result.returncode == 0, result.stdout + result.stderr
