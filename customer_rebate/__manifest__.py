@@ -13,7 +13,11 @@
         "security/rebate_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
         "views/rebate_policy_views.xml",
+        "views/rebate_record_views.xml",
+        "views/res_partner_views.xml",
+        "wizards/rebate_compute_wizard_views.xml",
         "views/rebate_menus.xml",
     ],
     "demo": [

@@ -19,6 +19,11 @@ class RebateCommon(AccountTestInvoicingCommon):
             cls.env, login="rebate_user", groups="customer_rebate.group_rebate_user",
             company_id=cls.env.company.id)
         cls.policy = cls.create_policy()
+        cls.customer_a = cls.partner_a
+        cls.customer_b = cls.partner_b
+        # a product with no tax, so totals read as plain numbers
+        cls.goods = cls._create_product(name="Rebate goods", lst_price=100.0, standard_price=60.0,
+                                        taxes_id=[Command.clear()])
 
     @classmethod
     def create_policy(cls, tiers=((100000.0, 5.0),), **values):
@@ -45,6 +50,44 @@ class RebateCommon(AccountTestInvoicingCommon):
         }
         vals.update(values)
         return cls.env["rebate.policy"].create(vals)
+
+    @classmethod
+    def invoice(cls, partner, invoice_date, amount=None, lines=None, move_type="out_invoice",
+                currency=None, post=True, company=None):
+        """A customer invoice (or credit note) of ``amount`` on ``goods``, or of ``lines`` as
+        (product, quantity, unit price[, unit of measure]) tuples, without taxes unless a line's
+        product carries them."""
+        lines = lines or [(cls.goods, 1.0, amount)]
+        company = company or cls.env.company
+        move = cls.env["account.move"].with_company(company).create({
+            "move_type": move_type,
+            "partner_id": partner.id,
+            "invoice_date": invoice_date,
+            "date": invoice_date,
+            "currency_id": (currency or company.currency_id).id,
+            "invoice_line_ids": [
+                Command.create({
+                    "product_id": line[0].id,
+                    "quantity": line[1],
+                    "price_unit": line[2],
+                    **({"product_uom_id": line[3].id} if len(line) > 3 else {}),
+                })
+                for line in lines
+            ],
+        })
+        if post:
+            move.action_post()
+        return move
+
+    @classmethod
+    def refund(cls, partner, invoice_date, amount=None, **kwargs):
+        return cls.invoice(partner, invoice_date, amount, move_type="out_refund", **kwargs)
+
+    def records(self, policy=None, **domain):
+        """The records of ``policy`` (default: the source example's), filtered by field values."""
+        return self.env["rebate.record"].search(
+            [("policy_id", "=", (policy or self.policy).id), *((k, "=", v) for k, v in domain.items())],
+            order="date_start, partner_id, revision")
 
     def flush_tracking(self):
         """Write the pending tracking values, as a commit would (what mail's MailCommon does)."""

@@ -1,0 +1,272 @@
+"""How a policy turns posted invoices into rebate records: one aggregated query per policy and
+period, the engine for the rules, and batched writes."""
+
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import float_compare
+
+from ..engine import compute_rebate, iter_periods, seniority_reached, to_decimal
+
+_logger = logging.getLogger(__name__)
+
+BASE_MOVE_TYPES = ("out_invoice", "out_refund")
+ZERO = Decimal(0)
+
+# Records are written by the computation, not by a person: no chatter message or follower per
+# record (that would be several queries per customer), and tracking only on human changes.
+COMPUTE_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True}
+
+
+class RebatePolicy(models.Model):
+    _inherit = "rebate.policy"
+
+    record_ids = fields.One2many("rebate.record", "policy_id", string="Records")
+    record_count = fields.Integer(compute="_compute_record_stats")
+    record_amount = fields.Monetary(
+        string="Rebates Earned", compute="_compute_record_stats", currency_field="currency_id")
+    last_compute_date = fields.Datetime(string="Last Computed", readonly=True, copy=False)
+
+    def _compute_record_stats(self):
+        groups = self.env["rebate.record"]._read_group(
+            [("policy_id", "in", self.ids), ("state", "!=", "cancelled")],
+            ["policy_id"], ["__count", "amount:sum"])
+        stats = {policy.id: (count, amount) for policy, count, amount in groups}
+        for policy in self:
+            policy.record_count, policy.record_amount = stats.get(policy.id, (0, 0.0))
+
+    def _has_frozen_records(self):
+        self.ensure_one()
+        return bool(self.env["rebate.record"].search_count(
+            [("policy_id", "=", self.id), ("state", "in", ("confirmed", "settled"))], limit=1))
+
+    # ------------------------------------------------------------------ the base
+
+    def _scope_partner_ids(self):
+        """Commercial partners the policy is limited to, or None for every customer."""
+        self.ensure_one()
+        if not (self.partner_ids or self.partner_category_ids):
+            return None
+        partners = self.partner_ids
+        if self.partner_category_ids:
+            partners |= self.env["res.partner"].with_context(active_test=False).search(
+                [("category_id", "in", self.partner_category_ids.ids)])
+        return partners.commercial_partner_id.ids
+
+    def _scope_product_ids(self):
+        """Products the policy is limited to (categories with their children), or None for all."""
+        self.ensure_one()
+        if not (self.product_ids or self.product_category_ids):
+            return None
+        products = self.product_ids
+        if self.product_category_ids:
+            products |= self.env["product.product"].with_context(active_test=False).search(
+                [("categ_id", "child_of", self.product_category_ids.ids)])
+        return products.ids
+
+    def _base_line_domain(self, date_start, date_end, partner_ids=None):
+        """Journal items that count for the policy between two dates: product lines of posted
+        customer invoices and credit notes, by invoice date, in the policy's company and scope.
+        The same domain feeds the aggregate and the "invoice lines" button, so what a user opens
+        is exactly what was added up."""
+        self.ensure_one()
+        domain = Domain([
+            ("company_id", "=", self.company_id.id),
+            ("parent_state", "=", "posted"),
+            ("display_type", "=", "product"),
+            ("move_id.move_type", "in", BASE_MOVE_TYPES),
+            ("invoice_date", ">=", date_start),
+            ("invoice_date", "<=", date_end),
+        ])
+        scope_partners = self._scope_partner_ids()
+        if partner_ids is not None:
+            partner_ids = [p for p in partner_ids if scope_partners is None or p in scope_partners]
+            domain &= Domain("partner_id", "in", partner_ids)
+        elif scope_partners is not None:
+            domain &= Domain("partner_id", "in", scope_partners)
+        scope_products = self._scope_product_ids()
+        if scope_products is not None:
+            domain &= Domain("product_id", "in", scope_products)
+        return domain
+
+    def _compute_period_bases(self, date_start, date_end, partner_ids=None):
+        """``{partner id: (base amount, base quantity)}`` as Decimals for the period, from one
+        aggregated query: the untaxed amount in company currency (credit notes count negative by
+        their sign) and, for a quantity basis, the quantity in each product's reference unit."""
+        self.ensure_one()
+        Line = self.env["account.move.line"].sudo()
+        domain = self._base_line_domain(date_start, date_end, partner_ids)
+        bases = defaultdict(lambda: [ZERO, ZERO])
+        if self.basis == "amount":
+            for partner, balance in Line._read_group(domain, ["partner_id"], ["balance:sum"]):
+                bases[partner.id][0] += -to_decimal(balance)
+        else:
+            # One row per customer, move type and pair of units: the conversion to the product's
+            # unit and the refund sign are applied per group, never per line.
+            groups = Line._read_group(
+                domain,
+                ["partner_id", "move_id.move_type", "product_uom_id", "product_id.product_tmpl_id.uom_id"],
+                ["balance:sum", "quantity:sum"])
+            for partner, move_type, line_uom, product_uom, balance, quantity in groups:
+                factor = to_decimal(line_uom.factor) / to_decimal(product_uom.factor) \
+                    if line_uom and product_uom and line_uom != product_uom else Decimal(1)
+                sign = -1 if move_type == "out_refund" else 1
+                bases[partner.id][0] += -to_decimal(balance)
+                bases[partner.id][1] += sign * to_decimal(quantity) * factor
+        return {partner_id: (amount, qty) for partner_id, (amount, qty) in bases.items() if partner_id}
+
+    def _first_invoice_dates(self, partner_ids):
+        """``{partner id: date of its first posted customer invoice}`` in the policy's company."""
+        self.ensure_one()
+        groups = self.env["account.move"].sudo()._read_group(
+            [("company_id", "=", self.company_id.id), ("state", "=", "posted"),
+             ("move_type", "=", "out_invoice"), ("commercial_partner_id", "in", list(partner_ids))],
+            ["commercial_partner_id"], ["invoice_date:min"])
+        return {partner.id: first for partner, first in groups}
+
+    # ------------------------------------------------------------------ records
+
+    def _record_values(self, result, measure_basis):
+        """Field values of a record from an engine result (``measure_basis`` is (amount, qty))."""
+        base_amount, base_qty = measure_basis
+        return {
+            "base_amount": float(base_amount),
+            "base_qty": float(base_qty),
+            "tier_id": result.tier.key if result.tier is not None else False,
+            "rate": float(result.rate),
+            "amount": float(result.amount),
+        }
+
+    def _values_differ(self, record, values):
+        currency = self.currency_id
+        return (
+            currency.compare_amounts(record.base_amount, values["base_amount"])
+            or currency.compare_amounts(record.amount, values["amount"])
+            or float_compare(record.base_qty, values["base_qty"], precision_digits=6)
+            or record.tier_id.id != (values["tier_id"] or False)
+            or float_compare(record.rate, values["rate"], precision_digits=4)
+        )
+
+    def _compute_period_records(self, date_start, date_end):
+        """Bring the records of one period in line with the posted invoices.
+
+        Estimates (draft) are recomputed, created or removed; confirmed and settled records are
+        never touched: a difference with them becomes an adjustment record of its own.
+        """
+        self.ensure_one()
+        Record = self.env["rebate.record"].with_context(**COMPUTE_CONTEXT)
+        bases = self._compute_period_bases(date_start, date_end)
+        if self.min_seniority_months and bases:
+            first_dates = self._first_invoice_dates(bases)
+            bases = {
+                partner_id: base for partner_id, base in bases.items()
+                if seniority_reached(first_dates.get(partner_id), date_start, self.min_seniority_months)
+            }
+        tiers = self._engine_tiers()
+        rounding = to_decimal(self.currency_id.rounding)
+        cap = to_decimal(self.cap_amount) if self.cap_amount else None
+        measure_index = 1 if self.basis == "quantity" else 0
+
+        existing = defaultdict(lambda: Record)
+        for record in Record.search([("policy_id", "=", self.id), ("date_start", "=", date_start)]):
+            existing[record.partner_id.id] |= record
+
+        to_create, to_unlink = [], Record
+        for partner_id in set(bases) | set(existing):
+            records = existing[partner_id]
+            if records.filtered(lambda r: r.state == "cancelled" and not r.revision):
+                continue  # a manager cancelled this customer's rebate for the period
+            base = bases.get(partner_id, (ZERO, ZERO))
+            result = compute_rebate(base[measure_index], tiers, self.tier_mode, base[0], cap, rounding)
+            values = self._record_values(result, base)
+            draft = records.filtered(lambda r: r.state == "draft")
+            settled = records - draft
+            if settled:
+                # what confirmed, settled and cancelled adjustments already account for
+                for field in ("base_amount", "base_qty", "amount"):
+                    values[field] -= sum(settled.mapped(field))
+                keep = bool(
+                    self.currency_id.compare_amounts(values["amount"], 0)
+                    or self.currency_id.compare_amounts(values["base_amount"], 0)
+                    or float_compare(values["base_qty"], 0, precision_digits=6))
+                revision = max(records.mapped("revision")) + (0 if draft else 1)
+            else:
+                keep = partner_id in bases and (result.amount > 0 or self.track_progress)
+                revision = 0
+            if not keep:
+                to_unlink |= draft
+            elif draft:
+                if self._values_differ(draft, values):
+                    draft.write(values)
+            else:
+                to_create.append(dict(
+                    values, policy_id=self.id, partner_id=partner_id, date_start=date_start,
+                    date_end=date_end, revision=revision))
+        to_unlink.unlink()
+        created = Record.create(to_create)
+        return created
+
+    def _periods_to_compute(self, date_from=None, date_to=None):
+        """The policy's periods that have begun (up to today), optionally only those meeting
+        [date_from, date_to]."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        until = min(date_to, today) if date_to else today
+        if until < self.date_start:
+            return []
+        return [
+            period for period in iter_periods(self.period, self.date_start, self.date_end or None, until=until)
+            if not date_from or period.date_end >= date_from
+        ]
+
+    def _lock_for_compute(self):
+        """Serialize computations of the same policy. Updating the policy row makes a concurrent
+        run wait, then fail with a serialization error that Odoo's request and cron handling
+        retry on a fresh snapshot, where the records of the first run are seen: no duplicates."""
+        self.env.cr.execute(
+            "UPDATE rebate_policy SET last_compute_date = NOW() AT TIME ZONE 'UTC' WHERE id IN %s",
+            [tuple(self.ids)])
+        self.invalidate_recordset(["last_compute_date"])
+
+    def _compute_records(self, date_from=None, date_to=None):
+        policies = self.filtered(lambda p: p.state == "active")
+        if not policies:
+            return self.env["rebate.record"]
+        policies._lock_for_compute()
+        created = self.env["rebate.record"]
+        for policy in policies:
+            for period in policy._periods_to_compute(date_from, date_to):
+                created |= policy._compute_period_records(period.date_start, period.date_end)
+        return created
+
+    def action_compute(self):
+        """Compute (or recompute) the records of every period of the policy that has begun."""
+        inactive = self.filtered(lambda p: p.state != "active")
+        if inactive:
+            raise UserError(self.env._(
+                "Only active policies compute rebates: %s.", ", ".join(inactive.mapped("display_name"))))
+        self._compute_records()
+        return self.action_view_records()
+
+    def action_view_records(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_record_action")
+        action["domain"] = [("policy_id", "in", self.ids)]
+        action["context"] = {"search_default_group_policy": 1, "search_default_group_period": 1}
+        return action
+
+    @api.model
+    def _cron_compute_rebates(self):
+        """Daily: bring the estimates of every active policy in line with the posted invoices.
+        Inside the scheduler each policy is committed on its own, so a long run keeps its progress."""
+        policies = self.search([("state", "=", "active")])
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        if in_cron:
+            self.env["ir.cron"]._commit_progress(remaining=len(policies))
+        for policy in policies:
+            policy._compute_records()
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(1)

@@ -1,0 +1,185 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date, formatLang
+
+
+class RebateRecord(models.Model):
+    _name = "rebate.record"
+    _description = "Rebate Record"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, policy_id, partner_id, revision"
+    _check_company_auto = True
+
+    policy_id = fields.Many2one(
+        "rebate.policy", required=True, readonly=True, index=True, ondelete="restrict", check_company=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="restrict",
+        help="The commercial partner: sales to its contacts and addresses count for it.")
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True, precompute=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_start = fields.Date(string="Period Start", required=True, readonly=True)
+    date_end = fields.Date(string="Period End", required=True, readonly=True)
+    period_label = fields.Char(string="Period", compute="_compute_period_label")
+    revision = fields.Integer(
+        readonly=True, default=0,
+        help="0 for the period's record; 1, 2… for adjustments made after it was confirmed.")
+    is_adjustment = fields.Boolean(compute="_compute_is_adjustment", store=True)
+    base_amount = fields.Monetary(
+        readonly=True, tracking=True,
+        help="Posted customer invoices minus posted credit notes of the period, untaxed, in the "
+             "company currency, within the policy's customers and products. For an adjustment, the "
+             "change since the confirmed record.")
+    base_qty = fields.Float(
+        string="Base Quantity", digits="Product Unit", readonly=True,
+        help="Quantity invoiced minus quantity credited, in each product's unit of measure.")
+    tier_id = fields.Many2one("rebate.policy.tier", string="Tier Reached", readonly=True, ondelete="restrict")
+    rate = fields.Float(string="Rate (%)", digits=(5, 2), readonly=True)
+    amount = fields.Monetary(string="Rebate", readonly=True, tracking=True)
+    state = fields.Selection(
+        [
+            ("draft", "Estimate"),
+            ("confirmed", "Confirmed"),
+            ("settled", "Settled"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft", required=True, readonly=True, copy=False, tracking=True, index=True,
+        help="Estimate: the period is open or not yet approved; recomputed from the invoices. "
+             "Confirmed: approved, its figures are frozen. Settled: paid out.")
+    rebate_type = fields.Selection(related="policy_id.rebate_type", store=True)
+    settlement_method = fields.Selection(related="policy_id.settlement_method")
+    computation = fields.Char(compute="_compute_computation", help="How the rebate was worked out.")
+
+    _record_unique = models.Constraint(
+        "UNIQUE(policy_id, partner_id, date_start, revision)",
+        "A customer has one rebate record per policy and period (adjustments are numbered).",
+    )
+    _period_range = models.Constraint(
+        "CHECK(date_end >= date_start)", "A rebate period cannot end before it starts.")
+
+    @api.depends("revision")
+    def _compute_is_adjustment(self):
+        for record in self:
+            record.is_adjustment = record.revision > 0
+
+    @api.depends("date_start", "date_end", "policy_id.period")
+    def _compute_period_label(self):
+        for record in self:
+            record.period_label = record._period_label()
+
+    def _period_label(self):
+        self.ensure_one()
+        if not self.date_start:
+            return ""
+        kind = self.policy_id.period
+        day = self.date_start
+        if kind == "month":
+            return format_date(self.env, day, date_format="MMM y")
+        if kind == "quarter":
+            return self.env._("Q%(quarter)s %(year)s", quarter=(day.month - 1) // 3 + 1, year=day.year)
+        if kind == "half_year":
+            return self.env._("H%(half)s %(year)s", half=(day.month - 1) // 6 + 1, year=day.year)
+        if kind == "year":
+            return str(day.year)
+        return self.env._("%(start)s – %(end)s", start=format_date(self.env, self.date_start),
+                          end=format_date(self.env, self.date_end))
+
+    @api.depends("policy_id.code", "partner_id", "date_start", "revision")
+    def _compute_display_name(self):
+        for record in self:
+            label = f"{record.policy_id.code} · {record.partner_id.display_name or ''} · {record.period_label}"
+            if record.revision:
+                label = self.env._("%(record)s (adjustment %(number)s)", record=label, number=record.revision)
+            record.display_name = label
+
+    @api.depends("base_amount", "base_qty", "tier_id", "rate", "amount", "period_label", "revision")
+    def _compute_computation(self):
+        for record in self:
+            record.computation = record._computation_text()
+
+    def _computation_text(self):
+        """"120,000.00 in Q3 2026 reached tier 1 (≥ 100,000.00) at 5 % → 6,000.00"."""
+        self.ensure_one()
+        policy = self.policy_id
+        if not policy:
+            return ""
+        measure = self.base_qty if policy.basis == "quantity" else self.base_amount
+        values = {
+            "base": policy._format_measure(measure),
+            "period": self.period_label,
+            "amount": formatLang(self.env, self.amount, digits=self.currency_id.decimal_places),
+        }
+        if self.tier_id:
+            tiers = policy.tier_ids.sorted(lambda t: (t.sequence, t.id))
+            values.update(
+                number=list(tiers).index(self.tier_id) + 1 if self.tier_id in tiers else "?",
+                threshold=policy._format_measure(self.tier_id.threshold),
+            )
+            if policy.amount_type == "fixed":
+                text = self.env._(
+                    "%(base)s in %(period)s reached tier %(number)s (≥ %(threshold)s) → %(amount)s", **values)
+            else:
+                text = self.env._(
+                    "%(base)s in %(period)s reached tier %(number)s (≥ %(threshold)s) at %(rate)s %% → %(amount)s",
+                    rate=policy._format_rate(self.rate), **values)
+        elif policy.tier_ids and not self.revision:
+            first = policy.tier_ids.sorted(lambda t: (t.sequence, t.id))[0]
+            text = self.env._("%(base)s in %(period)s: below the first tier (≥ %(threshold)s) → %(amount)s",
+                              threshold=policy._format_measure(first.threshold), **values)
+        else:
+            text = self.env._("%(base)s in %(period)s → %(amount)s", **values)
+        if self.revision:
+            text = self.env._("Change since the confirmed record: %s", text)
+        return text
+
+    # ------------------------------------------------------------------ ORM
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_estimates(self):
+        if any(record.state != "draft" for record in self):
+            raise UserError(self.env._("Only estimated rebate records can be deleted; cancel the others."))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_confirm(self):
+        """Approve the rebates of closed periods: their figures are frozen from now on."""
+        today = fields.Date.context_today(self)
+        if any(record.state != "draft" for record in self):
+            raise UserError(self.env._("Only estimated rebate records can be confirmed."))
+        still_open = self.filtered(lambda r: r.date_end >= today)
+        if still_open:
+            raise UserError(self.env._(
+                "The period of %(records)s is still open: a rebate is confirmed once its period has ended.",
+                records=", ".join(still_open[:5].mapped("display_name"))))
+        self.write({"state": "confirmed"})
+        return True
+
+    def action_cancel(self):
+        if any(record.state == "settled" for record in self):
+            raise UserError(self.env._("A settled rebate cannot be cancelled: cancel its settlement first."))
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        """Back to estimate, e.g. a cancelled record that should be paid after all."""
+        if any(record.state not in ("cancelled", "confirmed") for record in self):
+            raise UserError(self.env._("Only confirmed or cancelled rebate records can be reset to estimate."))
+        self.write({"state": "draft"})
+        return True
+
+    def _invoice_line_domain(self):
+        """The journal items that make this record's base: the policy's base domain for the
+        customer and period."""
+        self.ensure_one()
+        return self.policy_id._base_line_domain(self.date_start, self.date_end, self.partner_id.ids)
+
+    def action_view_invoice_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Invoice Lines of %s", self.display_name),
+            "res_model": "account.move.line",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("account.view_move_line_tree").id, "list"), (False, "form")],
+            "domain": list(self._invoice_line_domain()),
+            "context": {"search_default_group_by_move": 1, "create": False},
+        }

@@ -1,0 +1,44 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    rebate_record_count = fields.Integer(
+        compute="_compute_rebate_totals", groups="customer_rebate.group_rebate_user")
+    rebate_earned = fields.Monetary(
+        string="Rebates Earned", compute="_compute_rebate_totals", currency_field="currency_id",
+        groups="customer_rebate.group_rebate_user",
+        help="Confirmed and settled rebates, in the current company's currency.")
+    rebate_settled = fields.Monetary(
+        string="Rebates Paid", compute="_compute_rebate_totals", currency_field="currency_id",
+        groups="customer_rebate.group_rebate_user")
+    rebate_outstanding = fields.Monetary(
+        string="Rebates Due", compute="_compute_rebate_totals", currency_field="currency_id",
+        groups="customer_rebate.group_rebate_user", help="Confirmed rebates not paid out yet.")
+
+    def _compute_rebate_totals(self):
+        commercial = self.commercial_partner_id
+        groups = self.env["rebate.record"]._read_group(
+            [("partner_id", "in", commercial.ids), ("state", "!=", "cancelled"),
+             ("company_id", "=", self.env.company.id)],
+            ["partner_id", "state"], ["__count", "amount:sum"])
+        totals = {}
+        for partner, state, count, amount in groups:
+            entry = totals.setdefault(partner.id, {"count": 0, "confirmed": 0.0, "settled": 0.0})
+            entry["count"] += count
+            if state in ("confirmed", "settled"):
+                entry[state] += amount
+        for partner in self:
+            entry = totals.get(partner.commercial_partner_id.id, {"count": 0, "confirmed": 0.0, "settled": 0.0})
+            partner.rebate_record_count = entry["count"]
+            partner.rebate_earned = entry["confirmed"] + entry["settled"]
+            partner.rebate_settled = entry["settled"]
+            partner.rebate_outstanding = entry["confirmed"]
+
+    def action_view_rebate_records(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_record_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_group_policy": 1}
+        return action

@@ -1,0 +1,104 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import RebateCommon
+
+Q3 = date(2026, 7, 1)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-10-15")
+class TestRecordTerms(RebateCommon):
+    """Each kind of term, computed from real invoices."""
+
+    def compute(self, policy):
+        policy.action_activate()
+        policy.action_compute()
+        return self.records(policy)
+
+    def test_incremental_tiers(self):
+        policy = self.create_policy(tiers=((0.0, 1.0), (100000.0, 2.0), (200000.0, 5.0)), tier_mode="incremental")
+        self.invoice(self.customer_a, "2026-07-10", 250000.0)
+        record = self.compute(policy)
+        self.assertEqual(record.amount, 1000.0 + 2000.0 + 2500.0)
+        self.assertEqual(record.tier_id, policy.tier_ids.sorted("threshold")[-1])
+
+    def test_fixed_amount_tiers(self):
+        policy = self.create_policy(tiers=((50000.0, 800.0), (100000.0, 2000.0)), amount_type="fixed")
+        self.invoice(self.customer_a, "2026-07-10", 75000.0)
+        self.invoice(self.customer_b, "2026-07-10", 130000.0)
+        records = self.compute(policy)
+        self.assertEqual(records.mapped("amount"), [800.0, 2000.0])
+
+    def test_cap(self):
+        policy = self.create_policy(cap_amount=5000.0)
+        self.invoice(self.customer_a, "2026-07-10", 300000.0)
+        self.assertEqual(self.compute(policy).amount, 5000.0)
+
+    def test_quantity_basis_converts_units(self):
+        dozen = self.env.ref("uom.product_uom_dozen")
+        policy = self.create_policy(tiers=((100.0, 3.0),), basis="quantity", rebate_type="quantity")
+        self.invoice(self.customer_a, "2026-07-10", lines=[(self.goods, 60.0, 10.0)])
+        self.invoice(self.customer_a, "2026-07-11", lines=[(self.goods, 4.0, 120.0, dozen)])  # 48 units
+        self.refund(self.customer_a, "2026-07-12", lines=[(self.goods, 5.0, 10.0)])
+        record = self.compute(policy)
+        self.assertEqual(record.base_qty, 103.0)
+        self.assertEqual(record.base_amount, 600.0 + 480.0 - 50.0)
+        self.assertEqual(record.amount, 30.9, "3 % of the amount once 100 units are reached")
+        self.assertIn("103 in Q3 2026 reached tier 1 (≥ 100)", record.computation)
+
+    def test_foreign_currency_invoices_count_at_their_booked_value(self):
+        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        self.invoice(self.customer_a, "2026-07-10", 100000.0, currency=eur)  # 50,000 in company currency
+        self.invoice(self.customer_a, "2026-07-10", 60000.0)
+        record = self.compute(self.policy)
+        self.assertEqual((record.base_amount, record.amount), (110000.0, 5500.0))
+
+    def test_product_category_scope_includes_children(self):
+        parent = self.env["product.category"].create({"name": "Drinks"})
+        child = self.env["product.category"].create({"name": "Tea", "parent_id": parent.id})
+        tea = self._create_product(name="Tea", categ_id=child.id, taxes_id=[Command.clear()])
+        policy = self.create_policy(product_category_ids=[Command.set(parent.ids)], tiers=((0.0, 10.0),))
+        self.invoice(self.customer_a, "2026-07-10", lines=[(tea, 1.0, 500.0), (self.goods, 1.0, 9000.0)])
+        record = self.compute(policy)
+        self.assertEqual((record.base_amount, record.amount), (500.0, 50.0))
+
+    def test_customer_tag_scope(self):
+        self.customer_b.category_id = self.customer_tag
+        policy = self.create_policy(partner_category_ids=[Command.set(self.customer_tag.ids)], tiers=((0.0, 1.0),))
+        self.invoice(self.customer_a, "2026-07-10", 1000.0)
+        self.invoice(self.customer_b, "2026-07-10", 1000.0)
+        self.assertEqual(self.compute(policy).partner_id, self.customer_b)
+
+    def test_customer_list_scope(self):
+        policy = self.create_policy(partner_ids=[Command.set(self.customer_a.ids)], tiers=((0.0, 1.0),))
+        self.invoice(self.customer_a, "2026-07-10", 1000.0)
+        self.invoice(self.customer_b, "2026-07-10", 1000.0)
+        self.assertEqual(self.compute(policy).partner_id, self.customer_a)
+
+    def test_promotion_counts_its_products_inside_its_window(self):
+        promoted = self._create_product(name="Promoted", taxes_id=[Command.clear()])
+        policy = self.create_policy(
+            rebate_type="promotion", period="window", date_start="2026-08-01", date_end="2026-08-31",
+            product_ids=[Command.set(promoted.ids)], tiers=((1000.0, 10.0),))
+        self.invoice(self.customer_a, "2026-07-31", lines=[(promoted, 1.0, 5000.0)])
+        self.invoice(self.customer_a, "2026-08-15", lines=[(promoted, 1.0, 2000.0), (self.goods, 1.0, 7000.0)])
+        self.invoice(self.customer_a, "2026-09-01", lines=[(promoted, 1.0, 5000.0)])
+        record = self.compute(policy)
+        self.assertEqual((record.date_start, record.date_end), (date(2026, 8, 1), date(2026, 8, 31)))
+        self.assertEqual((record.base_amount, record.amount), (2000.0, 200.0))
+
+    def test_partnership_needs_seniority_before_the_period(self):
+        policy = self.create_policy(rebate_type="partnership", period="year", min_seniority_months=12,
+                                    tiers=((0.0, 2.0),))
+        self.invoice(self.customer_a, "2024-12-10", 100.0)   # a customer since December 2024
+        self.invoice(self.customer_b, "2025-06-10", 100.0)   # only since June 2025
+        self.invoice(self.customer_a, "2026-03-10", 10000.0)
+        self.invoice(self.customer_b, "2026-03-10", 10000.0)
+        records = self.compute(policy)
+        self.assertEqual(records.partner_id, self.customer_a)
+        self.assertEqual(records.amount, 200.0)
