@@ -205,15 +205,16 @@ class RebatePolicy(models.Model):
             else:
                 to_create.append(dict(
                     values, policy_id=self.id, partner_id=partner_id, date_start=date_start,
-                    date_end=date_end, revision=revision))
+                    date_end=date_end, revision=revision, company_id=self.company_id.id,
+                    rebate_type=self.rebate_type))
         to_unlink.unlink()
-        created = Record.create(to_create)
-        return created
+        return Record._create_estimates(to_create)
 
     def _periods_to_compute(self, date_from=None, date_to=None):
         """The policy's periods that have begun (up to today), optionally only those meeting
         [date_from, date_to]."""
         self.ensure_one()
+        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
         today = fields.Date.context_today(self)
         until = min(date_to, today) if date_to else today
         if until < self.date_start:

@@ -1,6 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, formatLang
+from odoo.tools import SQL, format_date, formatLang
+
+# Columns written by _create_estimates: every stored field of a computed record. A stored field
+# added to rebate.record with a default must be listed here too (the bulk insert bypasses defaults).
+ESTIMATE_COLUMNS = (
+    "policy_id", "partner_id", "company_id", "rebate_type", "date_start", "date_end", "revision",
+    "base_amount", "base_qty", "tier_id", "rate", "amount",
+)
 
 
 class RebateRecord(models.Model):
@@ -23,7 +30,7 @@ class RebateRecord(models.Model):
     revision = fields.Integer(
         readonly=True, default=0,
         help="0 for the period's record; 1, 2… for adjustments made after it was confirmed.")
-    is_adjustment = fields.Boolean(compute="_compute_is_adjustment", store=True)
+    is_adjustment = fields.Boolean(compute="_compute_is_adjustment")
     base_amount = fields.Monetary(
         readonly=True, tracking=True,
         help="Posted customer invoices minus posted credit notes of the period, untaxed, in the "
@@ -132,6 +139,33 @@ class RebateRecord(models.Model):
         return text
 
     # ------------------------------------------------------------------ ORM
+
+    @api.model
+    def _create_estimates(self, vals_list):
+        """Create draft records in one INSERT (an ORM create costs about a millisecond per record,
+        seconds for a policy with ten thousand customers). ON CONFLICT skips a record that a
+        concurrent computation of the same period inserted first: never a duplicate, never an
+        error. Returns the records inserted."""
+        if not vals_list:
+            return self.browse()
+        self.check_access("create")
+        rows = [
+            SQL("(%s, 'draft', %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')",
+                SQL(", ").join(None if vals[column] is False else vals[column] for column in ESTIMATE_COLUMNS),
+                self.env.uid, self.env.uid)
+            for vals in vals_list
+        ]
+        self.env.cr.execute(SQL(
+            """INSERT INTO rebate_record (%s, state, create_uid, write_uid, create_date, write_date)
+               VALUES %s
+               ON CONFLICT (policy_id, partner_id, date_start, revision) DO NOTHING
+               RETURNING id""",
+            SQL(", ").join(SQL.identifier(column) for column in ESTIMATE_COLUMNS),
+            SQL(", ").join(rows)))
+        records = self.browse(row[0] for row in self.env.cr.fetchall())
+        # the ORM did not see these rows: drop what it may hold of the policies' record lists
+        self.env["rebate.policy"].invalidate_model(["record_ids"])
+        return records
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_estimates(self):

@@ -1,0 +1,241 @@
+"""Benchmark of the rebate computation at scale (run it through scripts/bench).
+
+Fills a database that has customer_rebate installed with generated data — customers, products,
+and posted customer invoice lines over one year, 5 % of them on credit notes — through bulk SQL,
+then times ``action_compute()``:
+
+1. one amount policy on one quarter (first run: records created; second run: nothing changes);
+2. four policies (amount, quantity, promotion, partnership) on all four quarters.
+
+It prints the timings, the number of queries, the process's peak memory, and EXPLAIN ANALYZE of
+the slowest query. Figures belong here, not in timed unit tests.
+"""
+
+import argparse
+import resource
+import time
+from contextlib import contextmanager
+from unittest.mock import patch
+
+YEAR = 2025
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--products", type=int, default=2_000)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--lines-per-move", type=int, default=10)
+    parser.add_argument("--profile", action="store_true", help="cProfile the first run, print the top functions")
+    return parser.parse_args()
+
+
+def generate(env, customers, products, lines, lines_per_move):
+    """Customers, products and posted invoices by bulk SQL (the ORM would take hours for a million
+    lines). Values are deterministic (setseed) so runs compare."""
+    cr = env.cr
+    company = env.company
+    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+    income = journal.default_account_id
+    receivable = env["account.account"].search(
+        [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.id)], limit=1)
+    unit = env.ref("uom.product_uom_unit")
+    dozen = env.ref("uom.product_uom_dozen")
+    currency = company.currency_id
+
+    tags = env["res.partner.category"].create([{"name": f"Bench tag {i}"} for i in range(10)])
+    categories = env["product.category"].create([{"name": f"Bench category {i}"} for i in range(20)])
+    started = time.perf_counter()
+    cr.execute("SELECT setseed(0.42)")
+    cr.execute("""
+        INSERT INTO res_partner (name, complete_name, active, type, is_company, autopost_bills,
+                                 customer_rank, create_date, write_date)
+        SELECT 'Bench customer ' || n, 'Bench customer ' || n, TRUE, 'contact', TRUE, 'ask', 1, NOW(), NOW()
+          FROM generate_series(1, %s) n
+        RETURNING id
+    """, [customers])
+    partner_ids = [row[0] for row in cr.fetchall()]
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [partner_ids])
+    cr.execute("""
+        INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
+        SELECT p, (%s)[1 + (n %% 10)] FROM unnest(%s::int[]) WITH ORDINALITY AS t(p, n) WHERE n %% 3 = 0
+    """, [tags.ids, partner_ids])
+    product_records = env["product.product"].create([
+        {"name": f"Bench product {i}", "type": "consu", "list_price": 10.0 + i % 90,
+         "categ_id": categories[i % 20].id, "uom_id": unit.id, "taxes_id": [(5, 0, 0)]}
+        for i in range(products)
+    ])
+    env.flush_all()
+    product_ids = product_records.ids
+
+    moves = lines // lines_per_move
+    cr.execute("""
+        INSERT INTO account_move (name, move_type, state, date, invoice_date, journal_id, company_id,
+                                  currency_id, partner_id, commercial_partner_id, auto_post,
+                                  amount_untaxed, amount_total, create_date, write_date)
+        SELECT CASE WHEN n %% 20 = 0 THEN 'RBENCH/' ELSE 'INVBENCH/' END || n,
+               CASE WHEN n %% 20 = 0 THEN 'out_refund' ELSE 'out_invoice' END,
+               'posted', d, d, %(journal)s, %(company)s, %(currency)s, p, p, 'no', 0, 0, NOW(), NOW()
+          FROM (SELECT n, (%(partners)s::int[])[1 + floor(random() * %(partner_count)s)::int] AS p,
+                       DATE %(year_start)s + floor(random() * 365)::int AS d
+                  FROM generate_series(1, %(moves)s) n) s
+        RETURNING id
+    """, {"journal": journal.id, "company": company.id, "currency": currency.id, "partners": partner_ids,
+          "partner_count": len(partner_ids), "year_start": f"{YEAR}-01-01", "moves": moves})
+    cr.execute("""
+        INSERT INTO account_move_line (move_id, move_name, partner_id, company_id, journal_id, account_id,
+                                       currency_id, company_currency_id, date, invoice_date, parent_state,
+                                       display_type, product_id, product_uom_id, quantity, price_unit,
+                                       balance, amount_currency, debit, credit, price_subtotal,
+                                       create_date, write_date)
+        SELECT m.id, m.name, m.partner_id, m.company_id, m.journal_id, %(income)s, m.currency_id,
+               m.currency_id, m.date, m.invoice_date, 'posted', 'product', l.product, l.uom, l.qty,
+               l.price, l.sign * l.qty * l.price, l.sign * l.qty * l.price,
+               GREATEST(l.sign * l.qty * l.price, 0), GREATEST(-l.sign * l.qty * l.price, 0),
+               l.qty * l.price, NOW(), NOW()
+          FROM account_move m
+          CROSS JOIN LATERAL (
+              SELECT (%(products)s::int[])[1 + floor(random() * %(product_count)s)::int] AS product,
+                     CASE WHEN random() < 0.1 THEN %(dozen)s ELSE %(unit)s END AS uom,
+                     1 + floor(random() * 20) AS qty,
+                     10 + floor(random() * 90) AS price,
+                     -- referring to m makes PostgreSQL draw new random values per move
+                     CASE WHEN m.move_type = 'out_refund' THEN 1 ELSE -1 END AS sign
+                FROM generate_series(1, %(per_move)s) g
+          ) l
+         WHERE m.name LIKE '%%BENCH/%%'
+    """, {"income": income.id, "products": product_ids, "product_count": len(product_ids),
+          "dozen": dozen.id, "unit": unit.id, "per_move": lines_per_move})
+    # the receivable side of every move: not a product line, so it never counts, but it is there
+    cr.execute("""
+        INSERT INTO account_move_line (move_id, move_name, partner_id, company_id, journal_id, account_id,
+                                       currency_id, company_currency_id, date, invoice_date, parent_state,
+                                       display_type, balance, amount_currency, debit, credit, create_date, write_date)
+        SELECT l.move_id, l.move_name, l.partner_id, l.company_id, l.journal_id, %s, l.currency_id,
+               l.currency_id, l.date, l.invoice_date, 'posted', 'payment_term', -SUM(l.balance), -SUM(l.balance),
+               GREATEST(-SUM(l.balance), 0), GREATEST(SUM(l.balance), 0), NOW(), NOW()
+          FROM account_move_line l WHERE l.move_name LIKE '%%BENCH/%%' AND l.display_type = 'product'
+         GROUP BY l.move_id, l.move_name, l.partner_id, l.company_id, l.journal_id, l.currency_id, l.date, l.invoice_date
+    """, [receivable.id])
+    cr.execute("ANALYZE account_move_line; ANALYZE account_move; ANALYZE res_partner")
+    cr.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE m.move_type = 'out_refund') FROM account_move_line l "
+               "JOIN account_move m ON m.id = l.move_id WHERE l.display_type = 'product'")
+    total, refunds = cr.fetchone()
+    env.invalidate_all()
+    print(f"generated {customers} customers, {products} products, {total} invoice lines "
+          f"({refunds} on credit notes) in {time.perf_counter() - started:.1f} s")
+    return tags, categories, product_records
+
+
+@contextmanager
+def query_log():
+    """Collect (duration, query, params) of every query run inside the block."""
+    from odoo.sql_db import Cursor  # noqa: PLC0415
+    original = Cursor.execute
+    log = []
+
+    def execute(cursor, query, params=None, log_exceptions=None):
+        start = time.perf_counter()
+        try:
+            return original(cursor, query, params, log_exceptions)
+        finally:
+            log.append((time.perf_counter() - start, query, params))
+
+    with patch("odoo.sql_db.Cursor.execute", execute):
+        yield log
+
+
+def timed(env, label, function):
+    """Run ``function`` and flush, printing its time, query count and the peak memory so far."""
+    with query_log() as log:
+        start = time.perf_counter()
+        function()
+        env.flush_all()
+        elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{label}: {elapsed:.2f} s, {len(log)} queries, peak memory so far {peak:.0f} MB")
+    return log
+
+
+def explain(env, log, top=2):
+    from odoo.tools import SQL  # noqa: PLC0415
+    for duration, query, params in sorted(log, key=lambda item: -item[0])[:top]:
+        code = query.code if isinstance(query, SQL) else query
+        params = query.params if isinstance(query, SQL) else params
+        if not code.lstrip().upper().startswith("SELECT"):
+            print(f"-- {duration * 1000:.0f} ms: {code.strip()[:200]}")
+            continue
+        env.cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + code, params)
+        plan = "\n".join(row[0] for row in env.cr.fetchall())
+        print(f"-- {duration * 1000:.0f} ms:\n{code.strip()[:400]}\n{plan}\n")
+
+
+def main():
+    args = parse_args()
+    import odoo  # noqa: PLC0415
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["--addons-path", args.addons_path, "-d", args.database, "--log-level=warn",
+                        "--http-interface=127.0.0.1"])
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        tags, categories, products = generate(env, args.customers, args.products, args.lines, args.lines_per_move)
+        Policy = env["rebate.policy"]
+        expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
+        common = {"date_start": f"{YEAR}-01-01", "date_end": f"{YEAR}-12-31", "expense_account_id": expense.id,
+                  "settlement_method": "credit_note"}
+        amount = Policy.create(dict(common, name="Bench amount", period="quarter",
+                                    tier_ids=[(0, 0, {"sequence": 1, "threshold": 20000, "rate": 3}),
+                                              (0, 0, {"sequence": 2, "threshold": 40000, "rate": 5})]))
+        quantity = Policy.create(dict(common, name="Bench quantity", rebate_type="quantity", basis="quantity",
+                                      period="quarter", amount_type="fixed",
+                                      tier_ids=[(0, 0, {"sequence": 1, "threshold": 300, "fixed_amount": 100}),
+                                                (0, 0, {"sequence": 2, "threshold": 600, "fixed_amount": 300})]))
+        promotion = Policy.create(dict(common, name="Bench promotion", rebate_type="promotion", period="window",
+                                       date_start=f"{YEAR}-06-01", date_end=f"{YEAR}-08-31",
+                                       product_category_ids=[(6, 0, categories[:5].ids)],
+                                       tier_ids=[(0, 0, {"threshold": 1000, "rate": 4})]))
+        partnership = Policy.create(dict(common, name="Bench partnership", rebate_type="partnership",
+                                         period="quarter", min_seniority_months=3, tier_mode="incremental",
+                                         partner_category_ids=[(6, 0, tags[:5].ids)],
+                                         tier_ids=[(0, 0, {"sequence": 1, "threshold": 0, "rate": 1}),
+                                                   (0, 0, {"sequence": 2, "threshold": 30000, "rate": 2})]))
+        policies = amount | quantity | promotion | partnership
+        policies.action_activate()
+        env.flush_all()
+        env.invalidate_all()
+
+        q3 = (f"{YEAR}-07-01", f"{YEAR}-09-30")
+        first_run = lambda: amount._compute_records(*q3)  # noqa: E731
+        if args.profile:
+            import cProfile  # noqa: PLC0415
+            import pstats  # noqa: PLC0415
+            profiler = cProfile.Profile()
+            first_run = lambda: profiler.runcall(amount._compute_records, *q3)  # noqa: E731
+        log = timed(env, "one amount policy, one quarter, first run (records created)", first_run)
+        if args.profile:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        records = env["rebate.record"].search_count([("policy_id", "=", amount.id)])
+        print(f"   {records} records")
+        env.invalidate_all()
+        timed(env, "one amount policy, one quarter, second run (nothing changes)",
+              lambda: amount._compute_records(*q3))
+        env.invalidate_all()
+        full = timed(env, "four policies, every quarter of the year", policies._compute_records)
+        print(f"   {env['rebate.record'].search_count([('policy_id', 'in', policies.ids)])} records")
+        print("\nslowest queries of the first run:")
+        explain(env, log)
+        print("slowest queries of the four policies:")
+        explain(env, full, top=3)
+        cr.rollback()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of the process: {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
