@@ -6,3 +6,4 @@ from . import test_record_source_example
 from . import test_record_compute
 from . import test_record_terms
 from . import test_record_queries
+from . import test_record_concurrency
