@@ -22,5 +22,6 @@
     ],
     "demo": [
         "demo/rebate_policy_demo.xml",
+        "demo/account_move_demo.xml",
     ],
 }

@@ -40,7 +40,7 @@ class RebateRecord(models.Model):
         string="Base Quantity", digits="Product Unit", readonly=True,
         help="Quantity invoiced minus quantity credited, in each product's unit of measure.")
     tier_id = fields.Many2one("rebate.policy.tier", string="Tier Reached", readonly=True, ondelete="restrict")
-    rate = fields.Float(string="Rate (%)", digits=(5, 2), readonly=True)
+    rate = fields.Float(string="Rate (%)", digits=(5, 2), readonly=True, aggregator=None)
     amount = fields.Monetary(string="Rebate", readonly=True, tracking=True)
     state = fields.Selection(
         [
