@@ -29,6 +29,8 @@ def parse_args():
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--lines-per-move", type=int, default=10)
     parser.add_argument("--profile", action="store_true", help="cProfile the first run, print the top functions")
+    parser.add_argument("--settle", type=int, default=1000,
+                        help="customers settled with cash, then as many with credit notes (0: skip)")
     return parser.parse_args()
 
 
@@ -172,6 +174,33 @@ def explain(env, log, top=2):
         print(f"-- {duration * 1000:.0f} ms:\n{code.strip()[:400]}\n{plan}\n")
 
 
+def settle(env, policy, count):
+    """Settle ``count`` customers in cash, then ``count`` others with credit notes."""
+    company = env.company
+    records = env["rebate.record"].search(
+        [("policy_id", "=", policy.id), ("amount", ">", 0), ("date_end", "<", f"{YEAR + 1}-01-01")],
+        order="partner_id, date_start")
+    by_partner = {}
+    for record in records:
+        by_partner.setdefault(record.partner_id.id, record)  # one record per customer
+    chosen = env["rebate.record"].browse([record.id for record in list(by_partner.values())[:2 * count]])
+    chosen.action_confirm()
+    journals = {kind: env["account.journal"].search([("type", "=", kind), ("company_id", "=", company.id)], limit=1)
+                for kind in ("general", "sale")}
+    Settlement = env["rebate.settlement"]
+    for method, journal, group in (("cash", journals["general"], chosen[:count]),
+                                   ("credit_note", journals["sale"], chosen[count:2 * count])):
+        policy.write({"settlement_method": method, "journal_id": journal.id})
+        settlements = []
+        timed(env, f"settle {len(group)} customers as {method}: create the settlements",
+              lambda group=group: settlements.append(Settlement._create_from_records(group)))
+        timed(env, f"settle {len(group)} customers as {method}: post the documents",
+              lambda: settlements[0].action_done())
+        posted = env["account.move"].search_count([("rebate_settlement_id", "in", settlements[0].ids),
+                                                   ("state", "=", "posted")])
+        print(f"   {posted} posted documents")
+
+
 def main():
     args = parse_args()
     import odoo  # noqa: PLC0415
@@ -228,6 +257,8 @@ def main():
         env.invalidate_all()
         full = timed(env, "four policies, every quarter of the year", policies._compute_records)
         print(f"   {env['rebate.record'].search_count([('policy_id', 'in', policies.ids)])} records")
+        if args.settle:
+            settle(env, amount, args.settle)
         print("\nslowest queries of the first run:")
         explain(env, log)
         print("slowest queries of the four policies:")

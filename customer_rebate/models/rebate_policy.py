@@ -139,6 +139,13 @@ class RebatePolicy(models.Model):
         string="Goods Quantity", default="sale_price",
         help="How many units are given: the rebate amount divided by the product's sales price or "
              "cost (rounded down to its unit of measure), or the quantity set on the tier reached.")
+    credit_note_tax_ids = fields.Many2many(
+        "account.tax", string="Credit Note Taxes", check_company=True,
+        domain="[('type_tax_use', '=', 'sale')]",
+        help="Taxes on the rebate lines of credit notes, where the rebate reduces a taxed sale. "
+             "Leave empty for an untaxed rebate.")
+    allow_negative_stock = fields.Boolean(
+        help="Deliver a goods rebate even when the free product is not in stock.")
     mail_template_id = fields.Many2one(
         "mail.template", string="Notice Template",
         domain="[('model', '=', 'rebate.record')]",

@@ -7,3 +7,11 @@ from . import test_record_compute
 from . import test_record_terms
 from . import test_record_queries
 from . import test_record_concurrency
+from . import test_settlement_cash
+from . import test_settlement_credit_note
+from . import test_settlement_goods
+from . import test_settlement_accrual
+from . import test_settlement_cancel
+from . import test_settlement_errors
+from . import test_settlement_concurrency
+from . import test_settlement_queries

@@ -1,3 +1,5 @@
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import new_test_user
 
@@ -88,6 +90,28 @@ class RebateCommon(AccountTestInvoicingCommon):
         return self.env["rebate.record"].search(
             [("policy_id", "=", (policy or self.policy).id), *((k, "=", v) for k, v in domain.items())],
             order="date_start, partner_id, revision")
+
+    @classmethod
+    def confirmed_record(cls, policy=None, partner=None, amount=120000.0):
+        """The source example's record, confirmed: ``amount`` bought in Q3 2026 (computed as of
+        15 October 2026)."""
+        policy = policy or cls.policy
+        partner = partner or cls.customer_a
+        if policy.state == "draft":
+            policy.action_activate()
+        cls.invoice(partner, "2026-07-10", amount, company=policy.company_id)
+        with freeze_time("2026-10-15"):
+            policy.action_compute()
+        record = cls.env["rebate.record"].search([
+            ("policy_id", "=", policy.id), ("partner_id", "=", partner.id), ("date_start", "=", "2026-07-01")])
+        record.action_confirm()
+        return record
+
+    def account_balance(self, account, partner=None):
+        domain = [("account_id", "=", account.id), ("parent_state", "=", "posted")]
+        if partner:
+            domain.append(("partner_id", "=", partner.id))
+        return sum(self.env["account.move.line"].search(domain).mapped("balance"))
 
     def flush_tracking(self):
         """Write the pending tracking values, as a commit would (what mail's MailCommon does)."""

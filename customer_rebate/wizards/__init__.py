@@ -1,1 +1,2 @@
 from . import rebate_compute_wizard
+from . import rebate_settle_wizard
