@@ -157,7 +157,7 @@ def timed(env, label, function):
         env.flush_all()
         elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{label}: {elapsed:.2f} s, {len(log)} queries, peak memory so far {peak:.0f} MB")
+    print(f"{label}: {elapsed:.3f} s, {len(log)} queries, peak memory so far {peak:.0f} MB")
     return log
 
 
@@ -172,6 +172,33 @@ def explain(env, log, top=2):
         env.cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + code, params)
         plan = "\n".join(row[0] for row in env.cr.fetchall())
         print(f"-- {duration * 1000:.0f} ms:\n{code.strip()[:400]}\n{plan}\n")
+
+
+def project_order(env, products):
+    """The projection on a quotation of a customer with a long history: opening it, then
+    changing a line. The policies' dates are moved over today so that they apply."""
+    env.cr.execute("""SELECT partner_id FROM account_move_line WHERE display_type = 'product'
+                      GROUP BY partner_id ORDER BY COUNT(*) DESC LIMIT 1""")
+    partner = env["res.partner"].browse(env.cr.fetchone()[0])
+    today = env.cr.now().date()
+    env["rebate.policy"].search([("name", "like", "Bench %"), ("rebate_type", "!=", "promotion")]).with_context(rebate_policy_revision=True).write(
+        {"date_start": today.replace(year=today.year - 1, month=1, day=1), "date_end": False, "period": "year"})
+    # the year to date of the customer is last year's generated history moved forward one year
+    env.cr.execute("UPDATE account_move_line SET invoice_date = invoice_date + INTERVAL '1 year' "
+                   "WHERE partner_id = %s AND display_type = 'product'", [partner.id])
+    order = env["sale.order"].create({
+        "partner_id": partner.id,
+        "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 5, "price_unit": 100})
+                       for product in products[:3]],
+    })
+    env.flush_all()
+    env.invalidate_all()
+    lines = env["account.move.line"].search_count([("partner_id", "=", partner.id)])
+    timed(env, f"projection on a quotation ({lines} invoice lines of history, "
+               f"{len(order._get_rebate_projections())} policies): open",
+          lambda: env.invalidate_all() or order.rebate_projection_html)
+    timed(env, "projection on a quotation: change a line",
+          lambda: order.order_line[0].write({"product_uom_qty": 50}) or order.rebate_projection_html)
 
 
 def settle(env, policy, count):
@@ -257,6 +284,7 @@ def main():
         env.invalidate_all()
         full = timed(env, "four policies, every quarter of the year", policies._compute_records)
         print(f"   {env['rebate.record'].search_count([('policy_id', 'in', policies.ids)])} records")
+        project_order(env, products)
         if args.settle:
             settle(env, amount, args.settle)
         print("\nslowest queries of the first run:")

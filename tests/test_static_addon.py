@@ -64,9 +64,15 @@ def _declared_models():
                 target.id: stmt.value for stmt in node.body if isinstance(stmt, ast.Assign)
                 for target in stmt.targets if isinstance(target, ast.Name)
             }
-            if isinstance(attrs.get("_name"), ast.Constant):
-                bases = {ast.unparse(base) for base in node.bases}
-                models[attrs["_name"].value] = "models.TransientModel" in bases
+            if not isinstance(attrs.get("_name"), ast.Constant):
+                continue
+            name = attrs["_name"].value
+            bases = {ast.unparse(base) for base in node.bases}
+            inherits = attrs.get("_inherit")
+            extended = ast.literal_eval(inherits) if isinstance(inherits, (ast.List, ast.Constant)) else []
+            if name in (extended if isinstance(extended, list) else [extended]) or "models.AbstractModel" in bases:
+                continue  # an extension of an existing model, or a mixin without a table
+            models[name] = "models.TransientModel" in bases
     return models
 
 

@@ -3,6 +3,9 @@ from . import rebate_policy_tier
 from . import rebate_policy_compute
 from . import rebate_record
 from . import rebate_settlement
+from . import rebate_projection_mixin
+from . import rebate_notice
 from . import res_partner
 from . import account_move
+from . import sale_order
 from . import stock_picking

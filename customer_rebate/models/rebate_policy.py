@@ -149,7 +149,12 @@ class RebatePolicy(models.Model):
     mail_template_id = fields.Many2one(
         "mail.template", string="Notice Template",
         domain="[('model', '=', 'rebate.record')]",
-        help="Mail sent to the customer with their rebate statement.")
+        help="Mail sent to the customer with their rebate statement when a rebate is confirmed; "
+             "empty for the standard \"rebate earned\" notice.")
+    auto_notify = fields.Boolean(
+        string="Notify Customers Automatically",
+        help="Send the \"rebate earned\" notice when a record is confirmed and the \"rebate paid\" "
+             "notice when it is paid out.")
     note = fields.Html(string="Internal Notes")
     summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
 

@@ -1,18 +1,16 @@
-"""How a policy turns posted invoices into rebate records: one aggregated query per policy and
-period, the engine for the rules, and batched writes."""
+"""How a policy turns posted invoices into rebate records (one aggregated query per policy and
+period, the engine for the rules, batched writes) and into projections for orders and invoices."""
 
-import logging
 from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import float_compare
+from odoo.tools import float_compare, format_date, formatLang
 
-from ..engine import compute_rebate, iter_periods, seniority_reached, to_decimal
+from ..engine import compute_rebate, iter_periods, period_containing, seniority_reached, to_decimal
 
-_logger = logging.getLogger(__name__)
 
 BASE_MOVE_TYPES = ("out_invoice", "out_refund")
 ZERO = Decimal(0)
@@ -271,3 +269,67 @@ class RebatePolicy(models.Model):
             policy._compute_records()
             if in_cron:
                 self.env["ir.cron"]._commit_progress(1)
+
+    # ------------------------------------------------------------------ projection
+
+    def _applies_to_partner(self, partner, day):
+        """Whether the policy covers this commercial partner on ``day``: its customer scope and,
+        for a partnership, the seniority at the start of the period."""
+        self.ensure_one()
+        scope = self._scope_partner_ids()
+        if scope is not None and partner.id not in scope:
+            return False
+        if self.min_seniority_months:
+            period = period_containing(self.period, day, self.date_start, self.date_end or None)
+            first = self._first_invoice_dates([partner.id]).get(partner.id)
+            return seniority_reached(first, period.date_start, self.min_seniority_months)
+        return True
+
+    def _projection_values(self, period, result, base_amount, base_qty, doc_amount, doc_qty):
+        self.ensure_one()
+        currency = self.currency_id
+        quantity = self.basis == "quantity"
+
+        def money(value):
+            return formatLang(self.env, float(value), currency_obj=currency)
+
+        tier = result.projected.tier
+        if tier is None:
+            reached = self.env._("below the first tier")
+        elif self.amount_type == "fixed":
+            reached = self._format_measure(float(tier.threshold))
+        else:
+            reached = self.env._("%(rate)s %%", rate=self._format_rate(float(tier.rate)))
+        next_text = ""
+        if result.next_index is not None:
+            next_tier = self._engine_tiers()[result.next_index]
+            goal = (self.env._("%(rate)s %%", rate=self._format_rate(float(next_tier.rate)))
+                    if not next_tier.is_fixed else money(next_tier.fixed_amount))
+            next_text = self.env._(
+                "Add %(gap)s before %(date)s to reach %(goal)s",
+                gap=self._format_measure(float(result.gap)) if quantity else money(result.gap),
+                date=format_date(self.env, period.date_end), goal=goal)
+        return {
+            "policy": self,
+            "policy_name": self.display_name,
+            "period_start": period.date_start,
+            "period_end": period.date_end,
+            "base_amount": base_amount,
+            "base_qty": base_qty,
+            "document_amount": doc_amount,
+            "document_qty": doc_qty,
+            "tier_index": result.projected.tier_index,
+            "projected_amount": result.projected.amount,
+            "added_amount": result.added,
+            "next_threshold": result.next_threshold,
+            "gap": result.gap,
+            "next_amount": result.next_amount,
+            # display
+            "period_text": self.env._("%(start)s – %(end)s", start=format_date(self.env, period.date_start),
+                                      end=format_date(self.env, period.date_end)),
+            "to_date_text": self._format_measure(float(base_qty if quantity else base_amount)),
+            "document_text": self._format_measure(float(doc_qty if quantity else doc_amount)),
+            "reached_text": reached,
+            "projected_text": money(result.projected.amount),
+            "next_text": next_text,
+        }

@@ -15,3 +15,5 @@ from . import test_settlement_cancel
 from . import test_settlement_errors
 from . import test_settlement_concurrency
 from . import test_settlement_queries
+from . import test_projection
+from . import test_statement_notice

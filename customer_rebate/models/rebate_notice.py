@@ -1,0 +1,82 @@
+"""Customer notices: "rebate earned" when a record is confirmed, "rebate paid" when its settlement
+is done. Each is posted in the chatter with the statement attached, once per event."""
+
+from odoo import api, fields, models
+
+
+class RebateNoticeMixin(models.AbstractModel):
+    _name = "rebate.notice.mixin"
+    _description = "Rebate Customer Notice"
+
+    notice_sent = fields.Boolean(
+        string="Customer Notified", readonly=True, copy=False,
+        help="The customer has been sent the notice of this event; it is not sent again.")
+
+    def _notice_template(self):
+        raise NotImplementedError
+
+    def _notice_ready(self):
+        raise NotImplementedError
+
+    def action_notify(self):
+        """Send the notice, with the statement attached, to every selected customer not notified
+        yet for this event, and log it in the chatter."""
+        for document in self.filtered(lambda d: not d.notice_sent and d._notice_ready()):
+            template = document._notice_template()
+            document.with_context(lang=document.partner_id.lang).message_post_with_source(
+                template, message_type="comment", subtype_xmlid="mail.mt_comment")
+            document.notice_sent = True
+        return True
+
+    def _auto_notify(self):
+        self.filtered(lambda d: d.policy_auto_notify).action_notify()
+
+    @api.model
+    def _notice_fields_reset(self):
+        return {"notice_sent": False}
+
+
+class RebateRecordNotice(models.Model):
+    _name = "rebate.record"
+    _inherit = ["rebate.record", "rebate.notice.mixin"]
+
+    policy_auto_notify = fields.Boolean(related="policy_id.auto_notify")
+
+    def _notice_template(self):
+        return self.policy_id.mail_template_id or self.env.ref("customer_rebate.mail_template_rebate_earned")
+
+    def _notice_ready(self):
+        return self.state in ("confirmed", "settled") and self.amount > 0
+
+    def action_confirm(self):
+        result = super().action_confirm()
+        self._auto_notify()
+        return result
+
+
+class RebateSettlementNotice(models.Model):
+    _name = "rebate.settlement"
+    _inherit = ["rebate.settlement", "rebate.notice.mixin"]
+
+    policy_auto_notify = fields.Boolean(compute="_compute_policy_auto_notify")
+
+    def _compute_policy_auto_notify(self):
+        for settlement in self:
+            settlement.policy_auto_notify = any(settlement.record_ids.policy_id.mapped("auto_notify"))
+
+    def _notice_template(self):
+        return self.env.ref("customer_rebate.mail_template_rebate_paid")
+
+    def _notice_ready(self):
+        return self.state == "done"
+
+    def action_done(self):
+        result = super().action_done()
+        self._auto_notify()
+        return result
+
+    def action_cancel(self):
+        result = super().action_cancel()
+        # a new payout of the same records is a new event
+        self.write(self._notice_fields_reset())
+        return result

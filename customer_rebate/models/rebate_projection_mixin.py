@@ -1,0 +1,90 @@
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import api, fields, models
+
+from ..engine import period_containing, project, to_decimal
+
+
+class RebateProjectionMixin(models.AbstractModel):
+    """Where the customer stands while still buying: for each active policy that applies to the
+    document's customer, the period to date, what this document adds, the tier it reaches, the
+    projected rebate and how much more reaches the next tier. Computed on the fly, never stored."""
+
+    _name = "rebate.projection.mixin"
+    _description = "Rebate Projection"
+
+    rebate_projection_html = fields.Html(
+        string="Rebate Projection", compute="_compute_rebate_projection_html", sanitize=False,
+        help="The customer's rebates in the current period, with this document.")
+
+    # what each document says about itself -----------------------------------------------------
+
+    def _rebate_partner(self):
+        raise NotImplementedError
+
+    def _rebate_date(self):
+        raise NotImplementedError
+
+    def _rebate_document_lines(self):
+        """``[(product, untaxed amount in company currency, quantity in the product's unit)]`` of
+        what this document adds to the customer's period (nothing when it is already counted)."""
+        raise NotImplementedError
+
+    @api.model
+    def _group_rebate_lines(self, items):
+        """Sum (product, amount, quantity) triples per product."""
+        totals = defaultdict(lambda: [0.0, 0.0])
+        for product, amount, qty in items:
+            totals[product][0] += amount
+            totals[product][1] += qty
+        return [(product, amount, qty) for product, (amount, qty) in totals.items()]
+
+    # projection --------------------------------------------------------------------------------
+
+    def _rebate_policies(self):
+        self.ensure_one()
+        partner = self._rebate_partner().commercial_partner_id
+        day = self._rebate_date()
+        if not partner or not day:
+            return self.env["rebate.policy"]
+        policies = self.env["rebate.policy"].sudo().search([
+            ("state", "=", "active"), ("company_id", "=", self.company_id.id),
+            ("date_start", "<=", day), "|", ("date_end", "=", False), ("date_end", ">=", day),
+        ])
+        return policies.filtered(lambda p: p._applies_to_partner(partner, day))
+
+    def _get_rebate_projections(self):
+        """One dict per applicable policy, the figures as Decimals and their display texts."""
+        self.ensure_one()
+        partner = self._rebate_partner().commercial_partner_id
+        day = self._rebate_date()
+        lines = None
+        projections = []
+        for policy in self._rebate_policies():
+            if lines is None:
+                lines = self._rebate_document_lines()
+            period = period_containing(policy.period, day, policy.date_start, policy.date_end or None)
+            base_amount, base_qty = policy._compute_period_bases(
+                period.date_start, period.date_end, [partner.id]).get(partner.id, (Decimal(0), Decimal(0)))
+            scope = policy._scope_product_ids()
+            doc_amount = sum((to_decimal(a) for p, a, _q in lines if scope is None or p.id in scope), Decimal(0))
+            doc_qty = sum((to_decimal(q) for p, _a, q in lines if scope is None or p.id in scope), Decimal(0))
+            quantity = policy.basis == "quantity"
+            result = project(
+                base_qty if quantity else base_amount, policy._engine_tiers(), policy.tier_mode,
+                amount_to_date=base_amount if quantity else None,
+                measure_document=doc_qty if quantity else doc_amount,
+                amount_document=doc_amount if quantity else None,
+                cap=to_decimal(policy.cap_amount) if policy.cap_amount else None,
+                rounding=to_decimal(policy.currency_id.rounding))
+            projections.append(policy._projection_values(period, result, base_amount, base_qty, doc_amount, doc_qty))
+        return projections
+
+    @api.depends_context("lang")
+    def _compute_rebate_projection_html(self):
+        for document in self:
+            projections = document._get_rebate_projections() if document._rebate_partner() else []
+            document.rebate_projection_html = self.env["ir.qweb"]._render(
+                "customer_rebate.rebate_projection_table", {"projections": projections}
+            ) if projections else False
