@@ -22,6 +22,7 @@
         "views/rebate_settlement_views.xml",
         "views/res_partner_views.xml",
         "views/rebate_projection_templates.xml",
+        "views/rebate_portal_templates.xml",
         "wizards/rebate_compute_wizard_views.xml",
         "views/rebate_menus.xml",
     ],

@@ -138,6 +138,10 @@ class RebateRecord(models.Model):
             text = self.env._("Change since the confirmed record: %s", text)
         return text
 
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Rebate Statement %s", self.display_name)
+
     # ------------------------------------------------------------------ ORM
 
     @api.model

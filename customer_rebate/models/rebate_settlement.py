@@ -54,6 +54,10 @@ class RebateSettlement(models.Model):
         for settlement in self:
             settlement.amount = sum(settlement.record_ids.mapped("amount"))
 
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Rebate Statement %s", self.name)
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -17,3 +17,4 @@ from . import test_settlement_concurrency
 from . import test_settlement_queries
 from . import test_projection
 from . import test_statement_notice
+from . import test_portal
