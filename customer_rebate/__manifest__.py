@@ -24,6 +24,7 @@
         "views/rebate_projection_templates.xml",
         "views/rebate_portal_templates.xml",
         "wizards/rebate_compute_wizard_views.xml",
+        "wizards/rebate_export_wizard_views.xml",
         "views/rebate_menus.xml",
     ],
     "demo": [

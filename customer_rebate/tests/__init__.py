@@ -18,3 +18,4 @@ from . import test_settlement_queries
 from . import test_projection
 from . import test_statement_notice
 from . import test_portal
+from . import test_export_xlsx

@@ -1,2 +1,3 @@
 from . import rebate_compute_wizard
 from . import rebate_settle_wizard
+from . import rebate_export_wizard

@@ -1,0 +1,255 @@
+"""返利明细报表 / 返利汇总报表 as XLSX: one row per record (detail), or totals per customer, policy and
+period (summary). Rows are streamed (xlsxwriter's constant_memory) and records read in chunks, so
+a hundred thousand records do not grow the server's memory with them."""
+
+import base64
+import os
+import tempfile
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import split_every
+
+CHUNK = 5000
+
+
+class RebateExportWizard(models.TransientModel):
+    _name = "rebate.export.wizard"
+    _description = "Export Rebates"
+
+    report = fields.Selection(
+        [("detail", "Detail (one row per record)"), ("summary", "Summary (per customer, policy and period)")],
+        required=True, default="detail")
+    date_from = fields.Date(string="Periods From")
+    date_to = fields.Date(string="Periods Until")
+    policy_ids = fields.Many2many("rebate.policy", string="Policies", help="Empty for every policy.")
+    partner_ids = fields.Many2many("res.partner", string="Customers", help="Empty for every customer.")
+    include_estimates = fields.Boolean(string="Include Estimates", default=True)
+    record_ids = fields.Many2many("rebate.record", string="Selected Records",
+                                  default=lambda self: self._default_records())
+    file_data = fields.Binary(string="File", readonly=True, attachment=False)
+    file_name = fields.Char(readonly=True)
+
+    @api.model
+    def _default_records(self):
+        if self.env.context.get("active_model") == "rebate.record":
+            return self.env["rebate.record"].browse(self.env.context.get("active_ids"))
+        return self.env["rebate.record"]
+
+    def _record_domain(self):
+        self.ensure_one()
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise UserError(self.env._("The periods cannot end before they start."))
+        if self.record_ids:
+            return [("id", "in", self.record_ids.ids)]
+        domain = [("state", "!=", "cancelled")]
+        if not self.include_estimates:
+            domain.append(("state", "!=", "draft"))
+        if self.date_from:
+            domain.append(("date_end", ">=", self.date_from))
+        if self.date_to:
+            domain.append(("date_start", "<=", self.date_to))
+        if self.policy_ids:
+            domain.append(("policy_id", "in", self.policy_ids.ids))
+        if self.partner_ids:
+            domain.append(("partner_id", "in", self.partner_ids.commercial_partner_id.ids))
+        return domain
+
+    # ------------------------------------------------------------------ workbook
+
+    def _formats(self, workbook):
+        currency = self.env.company.currency_id
+        money = "#,##0." + "0" * currency.decimal_places if currency.decimal_places else "#,##0"
+        return {
+            "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
+            "text": workbook.add_format({}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "money": workbook.add_format({"num_format": money}),
+            "qty": workbook.add_format({"num_format": "#,##0.##"}),
+            "rate": workbook.add_format({"num_format": "0.00"}),
+            "total_label": workbook.add_format({"bold": True, "top": 1}),
+            "total_money": workbook.add_format({"bold": True, "top": 1, "num_format": money}),
+            "subtotal_label": workbook.add_format({"italic": True, "bg_color": "#F2F2F2"}),
+            "subtotal_money": workbook.add_format({"italic": True, "bg_color": "#F2F2F2", "num_format": money}),
+            "title": workbook.add_format({"bold": True, "font_size": 13}),
+        }
+
+    @staticmethod
+    def _start_sheet(sheet, formats, columns):
+        """Header row, widths, frozen header; ``columns`` are (title, width) pairs."""
+        for col, (title, width) in enumerate(columns):
+            sheet.write(0, col, title, formats["header"])
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(1, 0)
+
+    @staticmethod
+    def _total_row(sheet, formats, row, label, sums, first_row=1):
+        """A totals row: SUBTOTAL formulas (they follow the autofilter) with their values cached
+        for readers that do not compute, like openpyxl."""
+        sheet.write(row, 0, label, formats["total_label"])
+        for col, value in sums.items():
+            cell_range = xlsxwriter.utility.xl_range(first_row, col, row - 1, col)
+            sheet.write_formula(row, col, f"=SUBTOTAL(9,{cell_range})", formats["total_money"], value)
+
+    def _write_detail(self, workbook, formats):
+        sheet = workbook.add_worksheet(self.env._("Rebate Detail"))
+        columns = [
+            (self.env._("Customer"), 30), (self.env._("Policy"), 32), (self.env._("Period"), 12), (self.env._("Start"), 11), (self.env._("End"), 11),
+            (self.env._("Base Amount"), 15), (self.env._("Base Quantity"), 12), (self.env._("Tier"), 24), (self.env._("Rate (%)"), 9),
+            (self.env._("Rebate"), 14), (self.env._("Status"), 12), (self.env._("Settlement"), 18), (self.env._("Document"), 18),
+        ]
+        self._start_sheet(sheet, formats, columns)
+        states = dict(self.env["rebate.record"]._fields["state"]._description_selection(self.env))
+        Record = self.env["rebate.record"]
+        ids = Record.search(self._record_domain(), order="date_start, policy_id, partner_id, revision").ids
+        row, total_base, total_amount = 1, 0.0, 0.0
+        for chunk in split_every(CHUNK, ids):
+            records = Record.browse(chunk)
+            for record in records:
+                settlement = record.settlement_id
+                document = settlement.move_id.name or settlement.picking_id.name or ""
+                sheet.write_string(row, 0, record.partner_id.display_name or "")
+                sheet.write_string(row, 1, record.policy_id.display_name or "")
+                sheet.write_string(row, 2, record.period_label or "")
+                sheet.write_datetime(row, 3, fields.Datetime.to_datetime(record.date_start), formats["date"])
+                sheet.write_datetime(row, 4, fields.Datetime.to_datetime(record.date_end), formats["date"])
+                sheet.write_number(row, 5, record.base_amount, formats["money"])
+                sheet.write_number(row, 6, record.base_qty, formats["qty"])
+                sheet.write_string(row, 7, record.tier_id.display_name or "")
+                sheet.write_number(row, 8, record.rate, formats["rate"])
+                sheet.write_number(row, 9, record.amount, formats["money"])
+                sheet.write_string(row, 10, states.get(record.state, record.state))
+                sheet.write_string(row, 11, settlement.name or "")
+                sheet.write_string(row, 12, document)
+                total_base += record.base_amount
+                total_amount += record.amount
+                row += 1
+            # keep the ORM cache to one chunk
+            self.env.invalidate_all()
+        sheet.autofilter(0, 0, max(row - 1, 1), len(columns) - 1)
+        self._total_row(sheet, formats, row, self.env._("Total"), {5: total_base, 9: total_amount})
+        return row - 1
+
+    def _write_summary(self, workbook, formats):
+        Record = self.env["rebate.record"]
+        domain = self._record_domain()
+        # per customer: earned, settled, outstanding
+        sheet = workbook.add_worksheet(self.env._("By Customer"))
+        columns = [(self.env._("Customer"), 32), (self.env._("Records"), 9), (self.env._("Base Amount"), 16), (self.env._("Rebate"), 14),
+                   (self.env._("Paid"), 14), (self.env._("Due"), 14), (self.env._("Estimated"), 14)]
+        self._start_sheet(sheet, formats, columns)
+        groups = Record._read_group(domain, ["partner_id", "state"], ["__count", "base_amount:sum", "amount:sum"])
+        customers = {}
+        for partner, state, count, base, amount in groups:
+            entry = customers.setdefault(partner, [0, 0.0, 0.0, 0.0, 0.0, 0.0])
+            entry[0] += count
+            entry[1] += base
+            entry[2] += amount
+            column = {"settled": 3, "confirmed": 4, "draft": 5}.get(state)
+            if column:
+                entry[column] += amount
+        row = 1
+        totals = [0.0] * 5
+        for partner, (count, base, amount, paid, due, estimated) in sorted(
+                customers.items(), key=lambda item: item[0].display_name or ""):
+            sheet.write_string(row, 0, partner.display_name or "")
+            sheet.write_number(row, 1, count)
+            for col, value in zip(range(2, 7), (base, amount, paid, due, estimated)):
+                sheet.write_number(row, col, value, formats["money"])
+                totals[col - 2] += value
+            row += 1
+        sheet.autofilter(0, 0, max(row - 1, 1), len(columns) - 1)
+        self._total_row(sheet, formats, row, self.env._("Total"), dict(zip(range(2, 7), totals)))
+
+        # per policy and period, with a subtotal per policy
+        sheet = workbook.add_worksheet(self.env._("By Policy and Period"))
+        columns = [(self.env._("Policy"), 34), (self.env._("Period"), 14), (self.env._("Customers"), 11), (self.env._("Base Amount"), 16),
+                   (self.env._("Rebate"), 14)]
+        self._start_sheet(sheet, formats, columns)
+        groups = Record._read_group(domain, ["policy_id", "date_start:day"],
+                                    ["partner_id:count_distinct", "base_amount:sum", "amount:sum"],
+                                    order="policy_id, date_start:day")
+        row = 1
+        grand = [0.0, 0.0]
+        by_policy = {}
+        for policy, day, customers_count, base, amount in groups:
+            by_policy.setdefault(policy, []).append((day, customers_count, base, amount))
+        for policy, periods in by_policy.items():
+            subtotal = [0.0, 0.0]
+            for day, customers_count, base, amount in periods:
+                label = Record.new({"policy_id": policy.id, "date_start": day})._period_label()
+                sheet.write_string(row, 0, policy.display_name or "")
+                sheet.write_string(row, 1, label)
+                sheet.write_number(row, 2, customers_count)
+                sheet.write_number(row, 3, base, formats["money"])
+                sheet.write_number(row, 4, amount, formats["money"])
+                subtotal[0] += base
+                subtotal[1] += amount
+                row += 1
+            sheet.write_string(row, 0, self.env._("Subtotal %s", policy.display_name), formats["subtotal_label"])
+            sheet.write_blank(row, 1, None, formats["subtotal_label"])
+            sheet.write_blank(row, 2, None, formats["subtotal_label"])
+            sheet.write_number(row, 3, subtotal[0], formats["subtotal_money"])
+            sheet.write_number(row, 4, subtotal[1], formats["subtotal_money"])
+            grand[0] += subtotal[0]
+            grand[1] += subtotal[1]
+            row += 1
+        sheet.write(row, 0, self.env._("Total"), formats["total_label"])
+        sheet.write_number(row, 3, grand[0], formats["total_money"])
+        sheet.write_number(row, 4, grand[1], formats["total_money"])
+
+        # per period, every policy together
+        sheet = workbook.add_worksheet(self.env._("By Period"))
+        columns = [(self.env._("Period Start"), 13), (self.env._("Customers"), 11), (self.env._("Base Amount"), 16), (self.env._("Rebate"), 14)]
+        self._start_sheet(sheet, formats, columns)
+        groups = Record._read_group(domain, ["date_start:month"],
+                                    ["partner_id:count_distinct", "base_amount:sum", "amount:sum"],
+                                    order="date_start:month")
+        row = 1
+        sums = [0.0, 0.0]
+        for month, customers_count, base, amount in groups:
+            sheet.write_datetime(row, 0, fields.Datetime.to_datetime(month), formats["date"])
+            sheet.write_number(row, 1, customers_count)
+            sheet.write_number(row, 2, base, formats["money"])
+            sheet.write_number(row, 3, amount, formats["money"])
+            sums[0] += base
+            sums[1] += amount
+            row += 1
+        sheet.autofilter(0, 0, max(row - 1, 1), len(columns) - 1)
+        self._total_row(sheet, formats, row, self.env._("Total"), {2: sums[0], 3: sums[1]})
+        return len(customers)
+
+    def _build_workbook(self):
+        """The XLSX file's bytes."""
+        self.ensure_one()
+        handle, path = tempfile.mkstemp(suffix=".xlsx")
+        os.close(handle)
+        try:
+            workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+            formats = self._formats(workbook)
+            if self.report == "detail":
+                self._write_detail(workbook, formats)
+            else:
+                self._write_summary(workbook, formats)
+            workbook.close()
+            with open(path, "rb") as xlsx:
+                return xlsx.read()
+        finally:
+            os.unlink(path)
+
+    def action_export(self):
+        self.ensure_one()
+        content = self._build_workbook()
+        name = self.env._("Rebate Detail") if self.report == "detail" else self.env._("Rebate Summary")
+        self.write({
+            "file_data": base64.b64encode(content),
+            "file_name": f"{name} {fields.Date.context_today(self)}.xlsx",
+        })
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/?model={self._name}&id={self.id}&field=file_data"
+                   f"&filename_field=file_name&download=true",
+            "target": "self",
+        }
