@@ -26,7 +26,7 @@ class RebateExportWizard(models.TransientModel):
     date_to = fields.Date(string="Periods Until")
     policy_ids = fields.Many2many("rebate.policy", string="Policies", help="Empty for every policy.")
     partner_ids = fields.Many2many("res.partner", string="Customers", help="Empty for every customer.")
-    include_estimates = fields.Boolean(string="Include Estimates", default=True)
+    include_estimates = fields.Boolean(default=True)
     record_ids = fields.Many2many("rebate.record", string="Selected Records",
                                   default=lambda self: self._default_records())
     file_data = fields.Binary(string="File", readonly=True, attachment=False)
