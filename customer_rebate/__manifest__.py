@@ -15,6 +15,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "report/rebate_statement_templates.xml",
+        "report/rebate_effect_report_views.xml",
         "data/mail_template_data.xml",
         "views/rebate_policy_views.xml",
         "wizards/rebate_settle_wizard_views.xml",

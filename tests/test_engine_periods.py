@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
-from rebate_engine import add_months, iter_periods, period_containing, seniority_reached
+from rebate_engine import Period, add_months, iter_periods, period_containing, seniority_reached
 
 
 def test_quarter_of_the_source_example():
@@ -99,3 +99,30 @@ def test_every_day_is_in_the_period_containing_it(kind, start, length, offset):
     period = period_containing(kind, day, start, end)
     assert day in period
     assert period in list(iter_periods(kind, start, end))
+
+
+def test_previous_period_and_same_period_last_year():
+    from rebate_engine import previous_period, same_period_last_year
+    q3 = period_containing("quarter", date(2026, 8, 1), date(2026, 1, 1))
+    assert (previous_period(q3).date_start, previous_period(q3).date_end) == (date(2026, 4, 1), date(2026, 6, 30))
+    q1 = period_containing("quarter", date(2026, 2, 1), date(2026, 1, 1))
+    assert (previous_period(q1).date_start, previous_period(q1).date_end) == (date(2025, 10, 1), date(2025, 12, 31))
+    last_year = same_period_last_year(q3)
+    assert (last_year.date_start, last_year.date_end) == (date(2025, 7, 1), date(2025, 9, 30))
+    clipped = period_containing("quarter", date(2026, 2, 20), date(2026, 2, 15))
+    assert (previous_period(clipped).date_start, previous_period(clipped).date_end) == (date(2025, 11, 15), date(2025, 12, 31))
+    window = period_containing("window", date(2026, 8, 10), date(2026, 8, 1), date(2026, 8, 31))
+    assert (previous_period(window).date_start, previous_period(window).date_end) == (date(2026, 7, 1), date(2026, 7, 31))
+    leap = Period(date(2024, 2, 1), date(2024, 2, 29), "month", 2)
+    assert same_period_last_year(leap).date_end == date(2023, 2, 28)
+
+
+@given(kind=st.sampled_from(["month", "quarter", "half_year", "year", "window"]), start=days,
+       length=st.integers(min_value=0, max_value=400))
+def test_previous_period_comes_before_without_overlap(kind, start, length):
+    from rebate_engine import previous_period
+    period = next(iter(iter_periods(kind, start, start + timedelta(days=length))))
+    before = previous_period(period)
+    assert before.date_start <= before.date_end < period.date_start
+    if kind == "window" or period == period_containing(kind, period.date_start, date(1900, 1, 1)):
+        assert before.date_end == period.date_start - timedelta(days=1), "a whole period follows the previous one"

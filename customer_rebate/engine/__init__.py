@@ -5,7 +5,10 @@ amounts, ``datetime.date`` days) in bulk, call the functions, and write the resu
 every rule testable in milliseconds without a database, and keeps one implementation of each rule.
 """
 
-from .periods import Period, add_months, iter_periods, period_containing, seniority_reached
+from .periods import (
+    Period, add_months, iter_periods, period_containing, previous_period, same_period_last_year,
+    seniority_reached,
+)
 from .rounding import round_money, to_decimal
 from .tiers import RebateResult, Tier, compute_rebate, validate_tiers
 from .projection import Projection, project
@@ -19,8 +22,10 @@ __all__ = [
     "compute_rebate",
     "iter_periods",
     "period_containing",
+    "previous_period",
     "project",
     "round_money",
+    "same_period_last_year",
     "seniority_reached",
     "to_decimal",
     "validate_tiers",

@@ -95,3 +95,24 @@ def seniority_reached(first_invoice_date, period_start, min_months):
     if first_invoice_date is None:
         return False
     return add_months(first_invoice_date, min_months) <= period_start
+
+
+def previous_period(period):
+    """The period just before ``period``, for comparing sales: the calendar period before it (not
+    clipped by the policy, whose start may be later), or, for a window, as many days before it."""
+    if period.kind == "window":
+        length = period.date_end - period.date_start
+        end = period.date_start - timedelta(days=1)
+        return Period(end - length, end, period.kind, 0)
+    before = _calendar_period(period.kind, period.date_start - timedelta(days=1))
+    if period.date_start != _calendar_period(period.kind, period.date_start).date_start:
+        # a clipped first period is compared with the same days one period earlier
+        months = PERIOD_MONTHS[period.kind]
+        return Period(add_months(period.date_start, -months), add_months(period.date_end, -months),
+                      period.kind, before.index)
+    return before
+
+
+def same_period_last_year(period):
+    """``period`` one year earlier (29 February falls back to the 28th)."""
+    return Period(add_months(period.date_start, -12), add_months(period.date_end, -12), period.kind, period.index)

@@ -9,7 +9,10 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import float_compare, format_date, formatLang
 
-from ..engine import compute_rebate, iter_periods, period_containing, seniority_reached, to_decimal
+from ..engine import (
+    Period, compute_rebate, iter_periods, period_containing, previous_period, same_period_last_year,
+    seniority_reached, to_decimal,
+)
 
 
 BASE_MOVE_TYPES = ("out_invoice", "out_refund")
@@ -36,6 +39,59 @@ class RebatePolicy(models.Model):
         stats = {policy.id: (count, amount) for policy, count, amount in groups}
         for policy in self:
             policy.record_count, policy.record_amount = stats.get(policy.id, (0, 0.0))
+
+    review_customer_count = fields.Integer(string="Customers with Sales", compute="_compute_review")
+    review_tiers = fields.Char(string="Customers per Tier", compute="_compute_review")
+    review_sales = fields.Monetary(string="Sales in Scope", compute="_compute_review", currency_field="currency_id")
+    review_earned = fields.Monetary(string="Rebates Confirmed", compute="_compute_review", currency_field="currency_id")
+    review_paid = fields.Monetary(string="Rebates Paid", compute="_compute_review", currency_field="currency_id")
+    review_cost_share = fields.Float(string="Rebate Cost (% of Sales)", compute="_compute_review", digits=(16, 2))
+    review_uplift = fields.Monetary(
+        string="Sales Uplift", compute="_compute_review", currency_field="currency_id",
+        help="Sales in scope minus the same customers' sales in the periods before.")
+
+    def _compute_review(self):
+        """Key figures for reviewing a policy, from two aggregates over all its policies."""
+        effects = self.env["rebate.effect.report"]._read_group(
+            [("policy_id", "in", self.ids)], ["policy_id"],
+            ["partner_id:count_distinct", "sales:sum", "rebate:sum", "uplift:sum"])
+        effect = {policy.id: values for policy, *values in effects}
+        states = self.env["rebate.record"]._read_group(
+            [("policy_id", "in", self.ids), ("state", "in", ("confirmed", "settled"))],
+            ["policy_id", "state"], ["amount:sum"])
+        earned, paid = {}, {}
+        for policy, state, amount in states:
+            earned[policy.id] = earned.get(policy.id, 0.0) + amount
+            if state == "settled":
+                paid[policy.id] = amount
+        tiers = self.env["rebate.record"]._read_group(
+            [("policy_id", "in", self.ids), ("state", "!=", "cancelled"), ("revision", "=", 0)],
+            ["policy_id", "tier_id"], ["partner_id:count_distinct"])
+        per_tier = {}
+        for policy, tier, count in tiers:
+            per_tier.setdefault(policy.id, {})[tier] = count
+        for policy in self:
+            customers, sales, rebate, uplift = effect.get(policy.id, (0, 0.0, 0.0, 0.0))
+            policy.review_customer_count = customers
+            policy.review_sales = sales
+            policy.review_earned = earned.get(policy.id, 0.0)
+            policy.review_paid = paid.get(policy.id, 0.0)
+            policy.review_cost_share = 100.0 * rebate / sales if sales else 0.0
+            policy.review_uplift = uplift
+            counts = per_tier.get(policy.id, {})
+            parts = [
+                self.env._("%(tier)s: %(count)s", tier=tier.display_name, count=counts[tier])
+                for tier in policy.tier_ids.sorted(lambda t: (t.sequence, t.id)) if counts.get(tier)
+            ]
+            below = counts.get(self.env["rebate.policy.tier"], 0)
+            if below:
+                parts.append(self.env._("below the first tier: %s", below))
+            policy.review_tiers = "; ".join(parts)
+
+    def action_view_effect(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_effect_report_action")
+        action["domain"] = [("policy_id", "in", self.ids)]
+        return action
 
     def _has_frozen_records(self):
         self.ensure_one()
@@ -143,6 +199,8 @@ class RebatePolicy(models.Model):
         currency = self.currency_id
         return (
             currency.compare_amounts(record.base_amount, values["base_amount"])
+            or currency.compare_amounts(record.previous_base_amount, values["previous_base_amount"])
+            or currency.compare_amounts(record.last_year_base_amount, values["last_year_base_amount"])
             or currency.compare_amounts(record.amount, values["amount"])
             or float_compare(record.base_qty, values["base_qty"], precision_digits=6)
             or record.tier_id.id != (values["tier_id"] or False)
@@ -164,6 +222,12 @@ class RebatePolicy(models.Model):
                 partner_id: base for partner_id, base in bases.items()
                 if seniority_reached(first_dates.get(partner_id), date_start, self.min_seniority_months)
             }
+        # the same scope's sales before, for the effect analysis: two more aggregates per period
+        period = Period(date_start, date_end, self.period, 0)
+        before = previous_period(period)
+        last_year = same_period_last_year(period)
+        previous_bases = self._compute_period_bases(before.date_start, before.date_end) if bases else {}
+        last_year_bases = self._compute_period_bases(last_year.date_start, last_year.date_end) if bases else {}
         tiers = self._engine_tiers()
         rounding = to_decimal(self.currency_id.rounding)
         cap = to_decimal(self.cap_amount) if self.cap_amount else None
@@ -181,11 +245,13 @@ class RebatePolicy(models.Model):
             base = bases.get(partner_id, (ZERO, ZERO))
             result = compute_rebate(base[measure_index], tiers, self.tier_mode, base[0], cap, rounding)
             values = self._record_values(result, base)
+            values["previous_base_amount"] = float(previous_bases.get(partner_id, (ZERO,))[0])
+            values["last_year_base_amount"] = float(last_year_bases.get(partner_id, (ZERO,))[0])
             draft = records.filtered(lambda r: r.state == "draft")
             settled = records - draft
             if settled:
                 # what confirmed, settled and cancelled adjustments already account for
-                for field in ("base_amount", "base_qty", "amount"):
+                for field in ("base_amount", "base_qty", "amount", "previous_base_amount", "last_year_base_amount"):
                     values[field] -= sum(settled.mapped(field))
                 keep = bool(
                     self.currency_id.compare_amounts(values["amount"], 0)

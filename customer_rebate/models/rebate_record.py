@@ -6,7 +6,7 @@ from odoo.tools import SQL, format_date, formatLang
 # added to rebate.record with a default must be listed here too (the bulk insert bypasses defaults).
 ESTIMATE_COLUMNS = (
     "policy_id", "partner_id", "company_id", "rebate_type", "date_start", "date_end", "revision",
-    "base_amount", "base_qty", "tier_id", "rate", "amount",
+    "base_amount", "base_qty", "tier_id", "rate", "amount", "previous_base_amount", "last_year_base_amount",
 )
 
 
@@ -39,6 +39,12 @@ class RebateRecord(models.Model):
     base_qty = fields.Float(
         string="Base Quantity", digits="Product Unit", readonly=True,
         help="Quantity invoiced minus quantity credited, in each product's unit of measure.")
+    previous_base_amount = fields.Monetary(
+        string="Previous Period Sales", readonly=True,
+        help="The customer's sales in the policy's scope in the period before, for the effect analysis.")
+    last_year_base_amount = fields.Monetary(
+        string="Same Period Last Year", readonly=True,
+        help="The customer's sales in the policy's scope in the same period a year before.")
     tier_id = fields.Many2one("rebate.policy.tier", string="Tier Reached", readonly=True, ondelete="restrict")
     rate = fields.Float(string="Rate (%)", digits=(5, 2), readonly=True, aggregator=None)
     amount = fields.Monetary(string="Rebate", readonly=True, tracking=True)

@@ -19,3 +19,4 @@ from . import test_projection
 from . import test_statement_notice
 from . import test_portal
 from . import test_export_xlsx
+from . import test_effect_review

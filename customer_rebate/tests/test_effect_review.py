@@ -1,0 +1,81 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import RebateCommon
+
+
+@tagged("post_install", "-at_install")
+class TestEffectReview(RebateCommon):
+    """The effect analysis and the policy review on a small known dataset: two customers, two
+    quarters, hand-worked figures."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy.write({"date_start": "2026-04-01"})
+        cls.policy.action_activate()
+        # customer A: Q1 (before the policy) 50,000; Q2 80,000; Q3 120,000
+        cls.invoice(cls.customer_a, "2026-02-10", 50000.0)
+        cls.invoice(cls.customer_a, "2026-05-10", 80000.0)
+        cls.invoice(cls.customer_a, "2026-08-10", 120000.0)
+        # customer B: Q2 150,000; Q3 90,000; and a year before Q3, 60,000
+        cls.invoice(cls.customer_b, "2025-08-10", 60000.0)
+        cls.invoice(cls.customer_b, "2026-05-10", 150000.0)
+        cls.invoice(cls.customer_b, "2026-08-10", 90000.0)
+        with freeze_time("2026-10-15"):
+            cls.policy.action_compute()
+
+    def effect(self, partner, day):
+        return self.env["rebate.effect.report"].search(
+            [("policy_id", "=", self.policy.id), ("partner_id", "=", partner.id), ("date_start", "=", day)])
+
+    def test_effect_rows_equal_hand_worked_values(self):
+        a_q2 = self.effect(self.customer_a, date(2026, 4, 1))
+        self.assertEqual((a_q2.sales, a_q2.previous_sales, a_q2.rebate, a_q2.uplift), (80000, 50000, 0, 30000))
+        a_q3 = self.effect(self.customer_a, date(2026, 7, 1))
+        self.assertEqual((a_q3.sales, a_q3.previous_sales, a_q3.rebate, a_q3.uplift), (120000, 80000, 6000, 40000))
+        self.assertAlmostEqual(a_q3.cost_share, 5.0)
+        self.assertAlmostEqual(a_q3.uplift_per_rebate, 40000 / 6000)
+        b_q3 = self.effect(self.customer_b, date(2026, 7, 1))
+        self.assertEqual((b_q3.sales, b_q3.previous_sales, b_q3.last_year_sales, b_q3.rebate, b_q3.uplift),
+                         (90000, 150000, 60000, 0, -60000))
+        self.assertFalse(b_q3.reached_tier)
+
+    def test_pivot_totals_per_policy(self):
+        groups = self.env["rebate.effect.report"]._read_group(
+            [("policy_id", "=", self.policy.id)], ["date_start:quarter"], ["sales:sum", "rebate:sum", "uplift:sum"])
+        totals = {day.month: (sales, rebate, uplift) for day, sales, rebate, uplift in groups}
+        # Q2: A 80,000 after 50,000; B 150,000 (earning 7,500) after nothing
+        self.assertEqual(totals[4], (230000, 7500, 30000 + 150000))
+        self.assertEqual(totals[7], (210000, 6000, -20000))
+
+    def test_policy_review_figures(self):
+        policy = self.policy
+        self.records(date_start=date(2026, 7, 1)).action_confirm()
+        self.assertEqual(policy.review_customer_count, 2)
+        self.assertEqual(policy.review_sales, 440000)
+        self.assertEqual(policy.review_earned, 6000)
+        self.assertEqual(policy.review_paid, 0)
+        self.assertAlmostEqual(policy.review_cost_share, 100 * 13500 / 440000, places=2)
+        self.assertEqual(policy.review_uplift, 180000 - 20000)
+        self.assertIn("≥ 100,000.00: 5 %: 2", policy.review_tiers)
+        self.assertIn("below the first tier: 2", policy.review_tiers)
+
+    def test_revision_keeps_the_old_versions_records(self):
+        self.records(date_start=date(2026, 4, 1)).action_confirm()
+        old_records = self.records()
+        old_values = old_records.read(["amount", "base_amount", "state", "date_start"])
+        with freeze_time("2026-10-15"):
+            action = self.policy.action_revise(date_from="2026-07-01")
+            revision = self.env["rebate.policy"].browse(action["res_id"])
+            revision.tier_ids.rate = 6.0
+            revision.action_activate()
+            revision.action_compute()
+        self.assertEqual(self.policy.state, "closed")
+        self.assertEqual(old_records.read(["amount", "base_amount", "state", "date_start"]), old_values)
+        new_q3 = self.records(revision, partner_id=self.customer_a.id)
+        self.assertEqual((new_q3.date_start, new_q3.amount), (date(2026, 7, 1), 7200.0))
+        self.assertEqual(self.policy.review_earned, 7500.0, "the old version's figures stay for comparison")
