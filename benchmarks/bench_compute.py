@@ -203,6 +203,7 @@ def project_order(env, products):
                        for product in products[:3]],
     })
     env.flush_all()
+    order.rebate_projection_html  # compiles the QWeb template once, as a running server has
     env.invalidate_all()
     lines = env["account.move.line"].search_count([("partner_id", "=", partner.id)])
     timed(env, f"projection on a quotation ({lines} invoice lines of history, "
