@@ -8,12 +8,15 @@ from pathlib import Path
 
 ADDON = Path(__file__).resolve().parent.parent / "customer_rebate"
 SECTIONS = [("DESCRIPTION", None), ("CONFIGURE", "Configuration"), ("USAGE", "Usage"),
-            ("ROADMAP", "Known issues / Roadmap"), ("CONTRIBUTORS", "Contributors")]
+            ("SCREENSHOTS", "Screenshots"), ("ROADMAP", "Known issues / Roadmap"),
+            ("CONTRIBUTORS", "Contributors")]
+IMAGE = re.compile(r"^!\[(?P<caption>[^\]]*)\]\((?:\.\./)?(?P<path>[^)]+)\)$", re.M)
 
 
 def md_to_rst(text):
     """The little Markdown the fragments use: **bold**, *italic*, `code`, lists, paragraphs."""
     text = re.sub(r"`([^`]+)`", r"``\1``", text)
+    text = IMAGE.sub(lambda m: f".. figure:: {m['path']}\n   :alt: {m['caption']}\n\n   {m['caption']}\n", text)
     return text.strip() + "\n"
 
 
