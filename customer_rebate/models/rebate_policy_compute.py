@@ -46,6 +46,14 @@ class RebatePolicy(models.Model):
     review_earned = fields.Monetary(string="Rebates Confirmed", compute="_compute_review", currency_field="currency_id")
     review_paid = fields.Monetary(string="Rebates Paid", compute="_compute_review", currency_field="currency_id")
     review_cost_share = fields.Float(string="Rebate Cost (% of Sales)", compute="_compute_review", digits=(16, 2))
+    review_comparison = fields.Char(string="Compared With", compute="_compute_review")
+    review_inside_growth = fields.Float(
+        string="Sales Growth, Policy (%)", compute="_compute_review", digits=(16, 2),
+        help="Growth of the sales of the customers earning a rebate over the periods before.")
+    review_comparison_growth = fields.Float(
+        string="Sales Growth, Comparison (%)", compute="_compute_review", digits=(16, 2),
+        help="The same growth for customers outside the policy, or, for a policy over every "
+             "customer, for those who stayed below the first tier.")
     review_uplift = fields.Monetary(
         string="Sales Uplift", compute="_compute_review", currency_field="currency_id",
         help="Sales in scope minus the same customers' sales in the periods before.")
@@ -70,8 +78,26 @@ class RebatePolicy(models.Model):
         per_tier = {}
         for policy, tier, count in tiers:
             per_tier.setdefault(policy.id, {})[tier] = count
+        reached = self.env["rebate.effect.report"]._read_group(
+            [("policy_id", "in", self.ids)], ["policy_id", "reached_tier"], ["sales:sum", "previous_sales:sum"])
+        growth_by_reach = {(policy.id, flag): (sales, previous) for policy, flag, sales, previous in reached}
+        outside = self.env["rebate.policy.period"]._read_group(
+            [("policy_id", "in", self.ids)], ["policy_id"], ["outside_sales:sum", "outside_previous_sales:sum"])
+        outside_by_policy = {policy.id: (sales, previous) for policy, sales, previous in outside}
+
+        def growth(sales, previous):
+            return 100.0 * (sales - previous) / previous if previous else 0.0
+
         for policy in self:
             customers, sales, rebate, uplift = effect.get(policy.id, (0, 0.0, 0.0, 0.0))
+            if policy._scope_partner_ids() is not None:
+                policy.review_comparison = self.env._("Customers outside the policy")
+                policy.review_inside_growth = growth(sales, sales - uplift)
+                policy.review_comparison_growth = growth(*outside_by_policy.get(policy.id, (0.0, 0.0)))
+            else:
+                policy.review_comparison = self.env._("Customers below the first tier")
+                policy.review_inside_growth = growth(*growth_by_reach.get((policy.id, True), (0.0, 0.0)))
+                policy.review_comparison_growth = growth(*growth_by_reach.get((policy.id, False), (0.0, 0.0)))
             policy.review_customer_count = customers
             policy.review_sales = sales
             policy.review_earned = earned.get(policy.id, 0.0)
@@ -146,6 +172,43 @@ class RebatePolicy(models.Model):
         if scope_products is not None:
             domain &= Domain("product_id", "in", scope_products)
         return domain
+
+    def _outside_line_domain(self, date_start, date_end):
+        """The policy's journal items of the period for the customers its scope leaves out."""
+        self.ensure_one()
+        scope_partners = self._scope_partner_ids()
+        domain = Domain([
+            ("company_id", "=", self.company_id.id),
+            ("parent_state", "=", "posted"),
+            ("display_type", "=", "product"),
+            ("move_id.move_type", "in", BASE_MOVE_TYPES),
+            ("invoice_date", ">=", date_start),
+            ("invoice_date", "<=", date_end),
+            ("partner_id", "not in", scope_partners or []),
+        ])
+        scope_products = self._scope_product_ids()
+        if scope_products is not None:
+            domain &= Domain("product_id", "in", scope_products)
+        return domain
+
+    def _record_outside_period(self, period, before):
+        """Sales of the customers outside a scoped policy, this period and the one before: the
+        comparison group of the review. Two aggregates, for policies limited to some customers."""
+        self.ensure_one()
+        Line = self.env["account.move.line"].sudo()
+        [(count, sales)] = Line._read_group(
+            self._outside_line_domain(period.date_start, period.date_end), [],
+            ["partner_id:count_distinct", "balance:sum"])
+        [(previous,)] = Line._read_group(
+            self._outside_line_domain(before.date_start, before.date_end), [], ["balance:sum"])
+        values = {"date_end": period.date_end, "outside_customer_count": count,
+                  "outside_sales": -(sales or 0.0), "outside_previous_sales": -(previous or 0.0)}
+        row = self.env["rebate.policy.period"].search(
+            [("policy_id", "=", self.id), ("date_start", "=", period.date_start)])
+        if row:
+            row.write(values)
+        else:
+            row.create(dict(values, policy_id=self.id, date_start=period.date_start))
 
     def _compute_period_bases(self, date_start, date_end, partner_ids=None):
         """``{partner id: (base amount, base quantity)}`` as Decimals for the period, from one
@@ -226,6 +289,8 @@ class RebatePolicy(models.Model):
         period = Period(date_start, date_end, self.period, 0)
         before = previous_period(period)
         last_year = same_period_last_year(period)
+        if self._scope_partner_ids() is not None:
+            self._record_outside_period(period, before)
         previous_bases = self._compute_period_bases(before.date_start, before.date_end) if bases else {}
         last_year_bases = self._compute_period_bases(last_year.date_start, last_year.date_end) if bases else {}
         tiers = self._engine_tiers()

@@ -79,3 +79,44 @@ class TestEffectReview(RebateCommon):
         new_q3 = self.records(revision, partner_id=self.customer_a.id)
         self.assertEqual((new_q3.date_start, new_q3.amount), (date(2026, 7, 1), 7200.0))
         self.assertEqual(self.policy.review_earned, 7500.0, "the old version's figures stay for comparison")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewComparison(RebateCommon):
+    """The review compares the policy's customers with comparable customers: those outside a policy
+    limited to some customers, or those below the first tier of a policy over everyone."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice(cls.customer_a, "2026-02-10", 50000.0)
+        cls.invoice(cls.customer_a, "2026-05-10", 80000.0)
+        cls.invoice(cls.customer_a, "2026-08-10", 120000.0)
+        cls.invoice(cls.customer_b, "2026-05-10", 150000.0)
+        cls.invoice(cls.customer_b, "2026-08-10", 90000.0)
+
+    def compute(self, policy):
+        policy.action_activate()
+        with freeze_time("2026-10-15"):
+            policy.action_compute()
+        return policy
+
+    def test_policy_for_some_customers_is_compared_with_the_others(self):
+        policy = self.compute(self.create_policy(
+            date_start="2026-04-01", date_end="2026-09-30", partner_ids=[(6, 0, self.customer_a.ids)]))
+        periods = self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)])
+        self.assertEqual(periods.mapped("outside_sales"), [150000.0, 90000.0])
+        self.assertEqual(periods.mapped("outside_previous_sales"), [0.0, 150000.0])
+        self.assertEqual(policy.review_comparison, "Customers outside the policy")
+        # A: 200,000 after 130,000 → +53.85 %; B outside: 240,000 after 150,000 → +60 %
+        self.assertAlmostEqual(policy.review_inside_growth, 100 * 70000 / 130000, places=2)
+        self.assertAlmostEqual(policy.review_comparison_growth, 60.0, places=2)
+
+    def test_policy_for_everyone_is_compared_with_customers_below_the_first_tier(self):
+        policy = self.compute(self.create_policy(date_start="2026-04-01", date_end="2026-09-30"))
+        self.assertFalse(self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)]))
+        self.assertEqual(policy.review_comparison, "Customers below the first tier")
+        # reached: A Q3 120,000 after 80,000 and B Q2 150,000 after 0 → 270,000 after 80,000
+        self.assertAlmostEqual(policy.review_inside_growth, 100 * 190000 / 80000, places=2)
+        # below: A Q2 80,000 after 50,000 and B Q3 90,000 after 150,000 → 170,000 after 200,000
+        self.assertAlmostEqual(policy.review_comparison_growth, -15.0, places=2)
