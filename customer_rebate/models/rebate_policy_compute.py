@@ -148,11 +148,9 @@ class RebatePolicy(models.Model):
                 [("categ_id", "child_of", self.product_category_ids.ids)])
         return products.ids
 
-    def _base_line_domain(self, date_start, date_end, partner_ids=None):
-        """Journal items that count for the policy between two dates: product lines of posted
-        customer invoices and credit notes, by invoice date, in the policy's company and scope.
-        The same domain feeds the aggregate and the "invoice lines" button, so what a user opens
-        is exactly what was added up."""
+    def _product_line_domain(self, date_start, date_end):
+        """Product lines of posted customer invoices and credit notes between two dates (by
+        invoice date), in the policy's company and product scope, for any customer."""
         self.ensure_one()
         domain = Domain([
             ("company_id", "=", self.company_id.id),
@@ -162,34 +160,30 @@ class RebatePolicy(models.Model):
             ("invoice_date", ">=", date_start),
             ("invoice_date", "<=", date_end),
         ])
+        scope_products = self._scope_product_ids()
+        if scope_products is not None:
+            domain &= Domain("product_id", "in", scope_products)
+        return domain
+
+    def _base_line_domain(self, date_start, date_end, partner_ids=None):
+        """Journal items that count for the policy between two dates: its product lines for the
+        customers in its scope (or ``partner_ids`` among them). The same domain feeds the aggregate
+        and the "invoice lines" button, so what a user opens is exactly what was added up."""
+        self.ensure_one()
+        domain = self._product_line_domain(date_start, date_end)
         scope_partners = self._scope_partner_ids()
         if partner_ids is not None:
             partner_ids = [p for p in partner_ids if scope_partners is None or p in scope_partners]
             domain &= Domain("partner_id", "in", partner_ids)
         elif scope_partners is not None:
             domain &= Domain("partner_id", "in", scope_partners)
-        scope_products = self._scope_product_ids()
-        if scope_products is not None:
-            domain &= Domain("product_id", "in", scope_products)
         return domain
 
     def _outside_line_domain(self, date_start, date_end):
         """The policy's journal items of the period for the customers its scope leaves out."""
         self.ensure_one()
-        scope_partners = self._scope_partner_ids()
-        domain = Domain([
-            ("company_id", "=", self.company_id.id),
-            ("parent_state", "=", "posted"),
-            ("display_type", "=", "product"),
-            ("move_id.move_type", "in", BASE_MOVE_TYPES),
-            ("invoice_date", ">=", date_start),
-            ("invoice_date", "<=", date_end),
-            ("partner_id", "not in", scope_partners or []),
-        ])
-        scope_products = self._scope_product_ids()
-        if scope_products is not None:
-            domain &= Domain("product_id", "in", scope_products)
-        return domain
+        return self._product_line_domain(date_start, date_end) & Domain(
+            "partner_id", "not in", self._scope_partner_ids() or [])
 
     def _record_outside_period(self, period, before):
         """Sales of the customers outside a scoped policy, this period and the one before: the
