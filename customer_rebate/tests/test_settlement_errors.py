@@ -34,6 +34,11 @@ class TestSettlementErrors(RebateCommon):
         self.policy.expense_account_id = False
         self.assert_refused("Set the rebate expense account")
 
+    def test_customer_without_receivable_account(self):
+        self.customer_a.with_company(self.env.company).property_account_receivable_id = False
+        self.assertFalse(self.customer_a.with_company(self.env.company).property_account_receivable_id)
+        self.assert_refused("has no receivable account")
+
     def test_only_confirmed_records_are_settled(self):
         self.record.action_cancel()
         with self.assertRaisesRegex(UserError, "Only confirmed records"):
