@@ -96,9 +96,19 @@ class RebateExportWizard(models.TransientModel):
     def _write_detail(self, workbook, formats):
         sheet = workbook.add_worksheet(self.env._("Rebate Detail"))
         columns = [
-            (self.env._("Customer"), 30), (self.env._("Policy"), 32), (self.env._("Period"), 12), (self.env._("Start"), 11), (self.env._("End"), 11),
-            (self.env._("Base Amount"), 15), (self.env._("Base Quantity"), 12), (self.env._("Tier"), 24), (self.env._("Rate (%)"), 9),
-            (self.env._("Rebate"), 14), (self.env._("Status"), 12), (self.env._("Settlement"), 18), (self.env._("Document"), 18),
+            (self.env._("Customer"), 30),
+            (self.env._("Policy"), 32),
+            (self.env._("Period"), 12),
+            (self.env._("Start"), 11),
+            (self.env._("End"), 11),
+            (self.env._("Base Amount"), 15),
+            (self.env._("Base Quantity"), 12),
+            (self.env._("Tier"), 24),
+            (self.env._("Rate (%)"), 9),
+            (self.env._("Rebate"), 14),
+            (self.env._("Status"), 12),
+            (self.env._("Settlement"), 18),
+            (self.env._("Document"), 18),
         ]
         self._start_sheet(sheet, formats, columns)
         states = dict(self.env["rebate.record"]._fields["state"]._description_selection(self.env))
@@ -137,8 +147,15 @@ class RebateExportWizard(models.TransientModel):
         domain = self._record_domain()
         # per customer: earned, settled, outstanding
         sheet = workbook.add_worksheet(self.env._("By Customer"))
-        columns = [(self.env._("Customer"), 32), (self.env._("Records"), 9), (self.env._("Base Amount"), 16), (self.env._("Rebate"), 14),
-                   (self.env._("Paid"), 14), (self.env._("Due"), 14), (self.env._("Estimated"), 14)]
+        columns = [
+            (self.env._("Customer"), 32),
+            (self.env._("Records"), 9),
+            (self.env._("Base Amount"), 16),
+            (self.env._("Rebate"), 14),
+            (self.env._("Paid"), 14),
+            (self.env._("Due"), 14),
+            (self.env._("Estimated"), 14),
+        ]
         self._start_sheet(sheet, formats, columns)
         groups = Record._read_group(domain, ["partner_id", "state"], ["__count", "base_amount:sum", "amount:sum"])
         customers = {}
@@ -165,8 +182,13 @@ class RebateExportWizard(models.TransientModel):
 
         # per policy and period, with a subtotal per policy
         sheet = workbook.add_worksheet(self.env._("By Policy and Period"))
-        columns = [(self.env._("Policy"), 34), (self.env._("Period"), 14), (self.env._("Customers"), 11), (self.env._("Base Amount"), 16),
-                   (self.env._("Rebate"), 14)]
+        columns = [
+            (self.env._("Policy"), 34),
+            (self.env._("Period"), 14),
+            (self.env._("Customers"), 11),
+            (self.env._("Base Amount"), 16),
+            (self.env._("Rebate"), 14),
+        ]
         self._start_sheet(sheet, formats, columns)
         groups = Record._read_group(domain, ["policy_id", "date_start:day"],
                                     ["partner_id:count_distinct", "base_amount:sum", "amount:sum"],
@@ -202,7 +224,12 @@ class RebateExportWizard(models.TransientModel):
 
         # per period, every policy together
         sheet = workbook.add_worksheet(self.env._("By Period"))
-        columns = [(self.env._("Period Start"), 13), (self.env._("Customers"), 11), (self.env._("Base Amount"), 16), (self.env._("Rebate"), 14)]
+        columns = [
+            (self.env._("Period Start"), 13),
+            (self.env._("Customers"), 11),
+            (self.env._("Base Amount"), 16),
+            (self.env._("Rebate"), 14),
+        ]
         self._start_sheet(sheet, formats, columns)
         groups = Record._read_group(domain, ["date_start:month"],
                                     ["partner_id:count_distinct", "base_amount:sum", "amount:sum"],
