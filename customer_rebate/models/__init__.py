@@ -9,4 +9,6 @@ from . import rebate_notice
 from . import res_partner
 from . import account_move
 from . import sale_order
+from . import stock_move
 from . import stock_picking
+from . import stock_rule

@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .rebate_settlement import UNDO_CONTEXT
 
 
 class AccountMove(models.Model):
@@ -9,17 +12,48 @@ class AccountMove(models.Model):
         "rebate.settlement", readonly=True, copy=False, index="btree_not_null",
         help="The rebate payout that created this credit note or entry.")
 
+    def _check_rebate_payout_kept(self):
+        """A payout's documents stand as long as its settlement does: undoing one behind it would
+        leave the records settled and the books saying otherwise."""
+        if self.env.context.get(UNDO_CONTEXT):
+            return
+        paid = self.filtered(lambda m: m.rebate_settlement_id.state == "done")
+        if paid:
+            raise UserError(self.env._(
+                "%(document)s pays out rebate settlement %(settlement)s: cancel the settlement instead, "
+                "which reverses its documents and puts its rebates back to confirmed.",
+                document=paid[0].display_name, settlement=paid[0].rebate_settlement_id.name))
+
+    def button_draft(self):
+        self._check_rebate_payout_kept()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._check_rebate_payout_kept()
+        return super().button_cancel()
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        self._check_rebate_payout_kept()
+        return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_rebate_payout(self):
+        self._check_rebate_payout_kept()
+
     def action_view_rebate_settlement(self):
         self.ensure_one()
         return self.rebate_settlement_id._get_records_action(name=self.rebate_settlement_id.name)
 
     @api.depends("partner_id", "invoice_date", "invoice_line_ids.balance", "invoice_line_ids.quantity",
-                 "invoice_line_ids.product_id", "state", "move_type", "company_id")
+                 "invoice_line_ids.product_id", "state", "move_type", "company_id", "rebate_settlement_id")
     def _compute_rebate_projection_html(self):
         return super()._compute_rebate_projection_html()
 
     def _rebate_partner(self):
-        return self.partner_id if self.move_type in ("out_invoice", "out_refund") else self.env["res.partner"]
+        # a payout's own credit note or invoice earns nothing and shows no projection
+        if self.move_type not in ("out_invoice", "out_refund") or self.rebate_settlement_id:
+            return self.env["res.partner"]
+        return self.partner_id
 
     def _rebate_date(self):
         return self.invoice_date or fields.Date.context_today(self)

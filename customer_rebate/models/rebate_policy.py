@@ -139,6 +139,11 @@ class RebatePolicy(models.Model):
         string="Goods Quantity", default="sale_price",
         help="How many units are given: the rebate amount divided by the product's sales price or "
              "cost (rounded down to its unit of measure), or the quantity set on the tier reached.")
+    goods_remainder_mode = fields.Selection(
+        [("carry", "Carry into the next goods payout"), ("cash", "Pay to the customer's account")],
+        string="Part Not Given in Goods", default="carry", required=True,
+        help="What happens to the part of a rebate that whole units cannot make up: added to the "
+             "customer's next goods payout of this policy, or credited to their receivable at once.")
     credit_note_tax_ids = fields.Many2many(
         "account.tax", string="Credit Note Taxes", check_company=True,
         domain="[('type_tax_use', '=', 'sale')]",
@@ -276,6 +281,15 @@ class RebatePolicy(models.Model):
             self.period = "year"
             self.min_seniority_months = self.min_seniority_months or 12
 
+    @api.onchange("amount_type")
+    def _onchange_amount_type(self):
+        """Keep each tier's reward in the kind the policy pays (the other one would be refused)."""
+        for tier in self.tier_ids:
+            if self.amount_type == "rate":
+                tier.fixed_amount = 0.0
+            else:
+                tier.rate = 0.0
+
     @api.constrains("rebate_type", "period", "date_end", "product_ids", "product_category_ids",
                     "min_seniority_months")
     def _check_type_terms(self):
@@ -318,6 +332,10 @@ class RebatePolicy(models.Model):
             )
             for tier in self.tier_ids.sorted(lambda t: (t.sequence, t.id))
         ]
+
+    @api.constrains("amount_type")
+    def _check_tier_rewards(self):
+        self.tier_ids._check_reward_kind()
 
     @api.constrains("tier_ids", "tier_mode", "amount_type")
     def _check_tiers(self):
@@ -399,10 +417,7 @@ class RebatePolicy(models.Model):
                     raise UserError(self.env._(
                         "Version %(version)s must start after the version it replaces (%(date)s).",
                         version=policy.display_name, date=previous.date_start))
-                previous.with_context(rebate_policy_revision=True).write({
-                    "date_end": policy.date_start - timedelta(days=1),
-                    "state": "closed",
-                })
+                previous._end_version(policy.date_start - timedelta(days=1))
                 previous.message_post(body=self.env._(
                     "Replaced by %(version)s from %(date)s.",
                     version=policy._get_html_link(), date=policy.date_start))
@@ -414,11 +429,33 @@ class RebatePolicy(models.Model):
         for policy in self:
             if policy.state != "active":
                 raise UserError(self.env._("Only an active policy can be closed (%s).", policy.display_name))
-            vals = {"state": "closed"}
             if not policy.date_end or policy.date_end > today:
-                vals["date_end"] = max(today, policy.date_start)
-            policy.with_context(rebate_policy_revision=True).write(vals)
+                policy._end_version(max(today, policy.date_start))
+            else:
+                policy.write({"state": "closed"})
         return True
+
+    def _end_version(self, date_end):
+        """Close this version on ``date_end``. Its estimates after that day go, in the same
+        transaction, and the period holding it is recomputed on its shortened dates: the version
+        that takes over computes its own, and a customer-period is never payable under both.
+        Confirmed or settled records after that day are refused, not silently handed over."""
+        self.ensure_one()
+        beyond = self.env["rebate.record"].search([
+            ("policy_id", "=", self.id), ("date_end", ">", date_end), ("state", "!=", "cancelled")])
+        frozen = beyond.filtered(lambda r: r.state in ("confirmed", "settled"))
+        if frozen:
+            raise UserError(self.env._(
+                "%(policy)s cannot end on %(date)s: %(records)s after that day are already confirmed. "
+                "Cancel them (or their settlements) first, or end the policy after their periods.",
+                policy=self.display_name, date=date_end,
+                records=", ".join(frozen[:5].mapped("display_name"))))
+        beyond.filtered(lambda r: r.date_start > date_end).unlink()
+        shortened = beyond.exists()
+        self.with_context(rebate_policy_revision=True).write({"date_end": date_end, "state": "closed"})
+        shortened.write({"date_end": date_end})
+        for date_start in set(shortened.mapped("date_start")):
+            self._compute_period_records(date_start, date_end)
 
     def action_draft(self):
         """Back to draft, to fix the terms of a policy that has not produced frozen records."""

@@ -1,6 +1,7 @@
 """How a policy turns posted invoices into rebate records (one aggregated query per policy and
 period, the engine for the rules, batched writes) and into projections for orders and invoices."""
 
+import logging
 from collections import defaultdict
 from decimal import Decimal
 
@@ -14,6 +15,8 @@ from ..engine import (
     seniority_reached, to_decimal,
 )
 
+
+_logger = logging.getLogger(__name__)
 
 BASE_MOVE_TYPES = ("out_invoice", "out_refund")
 ZERO = Decimal(0)
@@ -156,7 +159,9 @@ class RebatePolicy(models.Model):
             ("company_id", "=", self.company_id.id),
             ("parent_state", "=", "posted"),
             ("display_type", "=", "product"),
-            ("move_id.move_type", "in", BASE_MOVE_TYPES),
+            # a payout's own documents (credit notes, their reversals, recovery invoices) are not
+            # sales: counting them would lower the next base by the rebate just paid
+            ("move_id", "any", [("move_type", "in", BASE_MOVE_TYPES), ("rebate_settlement_id", "=", False)]),
             ("invoice_date", ">=", date_start),
             ("invoice_date", "<=", date_end),
         ])
@@ -235,7 +240,8 @@ class RebatePolicy(models.Model):
         self.ensure_one()
         groups = self.env["account.move"].sudo()._read_group(
             [("company_id", "=", self.company_id.id), ("state", "=", "posted"),
-             ("move_type", "=", "out_invoice"), ("commercial_partner_id", "in", list(partner_ids))],
+             ("move_type", "=", "out_invoice"), ("rebate_settlement_id", "=", False),
+             ("commercial_partner_id", "in", list(partner_ids))],
             ["commercial_partner_id"], ["invoice_date:min"])
         return {partner.id: first for partner, first in groups}
 
@@ -385,15 +391,26 @@ class RebatePolicy(models.Model):
     @api.model
     def _cron_compute_rebates(self):
         """Daily: bring the estimates of every active policy in line with the posted invoices.
-        Inside the scheduler each policy is committed on its own, so a long run keeps its progress."""
+        Each policy runs in a savepoint and, inside the scheduler, is committed on its own: one
+        failing policy is logged on its chatter and stops neither the others nor their progress,
+        and the run stops when Odoo says its time is up (the rest waits for the next run)."""
         policies = self.search([("state", "=", "active")])
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         if in_cron:
             self.env["ir.cron"]._commit_progress(remaining=len(policies))
+        failed = self.browse()
         for policy in policies:
-            policy._compute_records()
-            if in_cron:
-                self.env["ir.cron"]._commit_progress(1)
+            try:
+                with self.env.cr.savepoint():
+                    policy._compute_records()
+            except Exception as error:  # noqa: BLE001 - any failure of one policy must spare the others
+                _logger.warning("Rebate computation of policy %s failed", policy.id, exc_info=True)
+                failed |= policy
+                policy.message_post(body=self.env._(
+                    "The daily rebate computation failed for this policy: %(error)s", error=str(error)))
+            if in_cron and not self.env["ir.cron"]._commit_progress(1):
+                break
+        return failed
 
     # ------------------------------------------------------------------ projection
 

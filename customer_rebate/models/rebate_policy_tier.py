@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import formatLang
 
 
@@ -39,6 +40,20 @@ class RebatePolicyTier(models.Model):
             else:
                 reward = self.env._("%(rate)s %%", rate=policy._format_rate(tier.rate))
             tier.display_name = self.env._("≥ %(threshold)s: %(reward)s", threshold=threshold, reward=reward)
+
+    @api.constrains("rate", "fixed_amount")
+    def _check_reward_kind(self):
+        """A fixed amount on a percentage policy (or a rate on a fixed one) would pay 0 without a word."""
+        for tier in self:
+            policy = tier.policy_id
+            if policy.amount_type == "rate" and tier.fixed_amount:
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s pays a percentage: tier %(tier)s has a fixed amount instead of a rate.",
+                    policy=policy.display_name, tier=tier.display_name))
+            if policy.amount_type == "fixed" and tier.rate:
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s pays fixed amounts: tier %(tier)s has a rate instead of an amount.",
+                    policy=policy.display_name, tier=tier.display_name))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL, float_round, mute_logger
+from odoo.tools.float_utils import float_is_zero
 
 from ..engine import to_decimal
 
@@ -15,6 +16,15 @@ METHODS = [("credit_note", "Credit Note"), ("cash", "Cash"), ("goods", "Goods")]
 def signed_line(account, amount, **values):
     """Journal item values putting ``amount`` on the debit side when positive, credit when negative."""
     return dict(values, account_id=account.id, debit=max(amount, 0.0), credit=max(-amount, 0.0))
+
+
+# Fields a person may still change on a settlement that is done or cancelled: its notes and its
+# chatter. Everything else is the record of a payout that was made.
+OPEN_FIELDS_AFTER_PAYOUT = frozenset({"note", "notice_sent"})
+INTERNAL_WRITE = "rebate_settlement_internal_write"
+# Context key under which the settlement itself undoes its documents (see account_move.py and
+# stock_picking.py, which refuse it to anyone else while the settlement stands).
+UNDO_CONTEXT = "rebate_settlement_undo"
 
 
 class RebateSettlement(models.Model):
@@ -30,7 +40,16 @@ class RebateSettlement(models.Model):
                                  default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     record_ids = fields.One2many("rebate.record", "settlement_id", string="Rebate Records", readonly=True)
+    paid_record_ids = fields.Many2many(
+        "rebate.record", "rebate_settlement_paid_record_rel", "settlement_id", "record_id",
+        string="Records Paid", readonly=True, copy=False,
+        help="The records this payout paid, kept after a cancellation for the audit trail.")
     method = fields.Selection(METHODS, string="Payout As", required=True, readonly=True, tracking=True)
+    journal_id = fields.Many2one("account.journal", readonly=True, check_company=True,
+                                 help="The journal of the policies paid: one payout document per journal.")
+    is_recovery = fields.Boolean(
+        string="Recovery", readonly=True,
+        help="Recovers from the customer what negative adjustments say they owe back, with an invoice.")
     amount = fields.Monetary(compute="_compute_amount", store=True, tracking=True)
     date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     state = fields.Selection(
@@ -40,19 +59,32 @@ class RebateSettlement(models.Model):
                               check_company=True, index="btree_not_null")
     reversal_move_id = fields.Many2one("account.move", string="Reversal", readonly=True, copy=False,
                                        check_company=True)
+    clearing_move_id = fields.Many2one(
+        "account.move", string="Accrual Clearing", readonly=True, copy=False, check_company=True,
+        help="Clears what the payout document did not take off the accrued rebates back to the expense "
+             "(goods, whose cost is booked at delivery, or a credit note whose taxes are included).")
+    document_ids = fields.One2many("account.move", "rebate_settlement_id", string="Journal Entries")
     picking_id = fields.Many2one("stock.picking", string="Delivery", readonly=True, copy=False,
                                  check_company=True, index="btree_not_null")
+    picking_ids = fields.One2many("stock.picking", "rebate_settlement_id", string="Transfers")
     return_picking_id = fields.Many2one("stock.picking", string="Return", readonly=True, copy=False,
                                         check_company=True)
     goods_remainder = fields.Monetary(
         string="Not Given in Goods", readonly=True, copy=False,
-        help="The part of the rebate that whole units of the free product could not make up.")
+        help="The part of the rebate that whole units of the free product could not make up: paid "
+             "to the customer's account or carried into their next goods payout, as the policy says.")
+    remainder_to_carry = fields.Boolean(readonly=True, copy=False)
+    carried_remainder = fields.Monetary(
+        string="Brought Forward", readonly=True, copy=False,
+        help="What earlier goods payouts could not give and this one adds to its quantity.")
+    remainder_carried_to_id = fields.Many2one(
+        "rebate.settlement", string="Remainder Carried To", readonly=True, copy=False, index="btree_not_null")
     note = fields.Html()
 
-    @api.depends("record_ids.amount")
+    @api.depends("record_ids.amount", "paid_record_ids.amount")
     def _compute_amount(self):
         for settlement in self:
-            settlement.amount = sum(settlement.record_ids.mapped("amount"))
+            settlement.amount = sum((settlement.record_ids or settlement.paid_record_ids).mapped("amount"))
 
     def _get_report_base_filename(self):
         self.ensure_one()
@@ -66,6 +98,24 @@ class RebateSettlement(models.Model):
                 vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code("rebate.settlement") or "/"
         return super().create(vals_list)
 
+    def write(self, vals):
+        if not self.env.context.get(INTERNAL_WRITE) and any(s.state != "draft" for s in self):
+            changed = {
+                name for name in vals
+                if name not in OPEN_FIELDS_AFTER_PAYOUT and not name.startswith(("message_", "activity_"))
+            }
+            if changed:
+                raise UserError(self.env._(
+                    "Settlement %(settlement)s is %(state)s: it can no longer be changed (%(fields)s). "
+                    "Cancel it and settle the records again.",
+                    settlement=self.filtered(lambda s: s.state != "draft")[0].name,
+                    state=self.env._("paid out") if "done" in self.mapped("state") else self.env._("cancelled"),
+                    fields=", ".join(self._fields[name].string for name in sorted(changed) if name in self._fields)))
+        return super().write(vals)
+
+    def _write_internal(self, vals):
+        return self.with_context(**{INTERNAL_WRITE: True}).write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         if any(settlement.state != "draft" for settlement in self):
@@ -78,10 +128,39 @@ class RebateSettlement(models.Model):
     # ------------------------------------------------------------------ creating settlements
 
     @api.model
-    def _create_from_records(self, records, date=None):
-        """One draft settlement per company, customer and payout method for confirmed records.
-        Locks the records first, so that two users settling the same records at the same moment
-        get one settlement and one clear error, never two payouts."""
+    def _settlement_groups(self, records, recover=False):
+        """``({(company, partner, method, journal, policy): records}, skipped records)``.
+
+        What the customer owes back from earlier negative adjustments of the same policies is
+        netted into their payout. A group whose net is not a payout (or, when recovering, not a
+        debt) is skipped, not refused, so one customer with nothing to pay stops nobody."""
+        Record = self.env["rebate.record"]
+        if not recover:
+            records |= Record.search([
+                ("state", "=", "confirmed"), ("settlement_id", "=", False), ("amount", "<", 0),
+                ("partner_id", "in", records.partner_id.ids), ("policy_id", "in", records.policy_id.ids),
+            ])
+        groups = defaultdict(lambda: Record)
+        for record in records:
+            policy = record.policy_id
+            # a goods payout is one free product: one settlement per goods policy
+            key = (record.company_id, record.partner_id, policy.settlement_method, policy.journal_id,
+                   policy if policy.settlement_method == "goods" else None)
+            groups[key] |= record
+        kept, skipped = {}, Record
+        for key, group in groups.items():
+            sign = group.currency_id[:1].compare_amounts(sum(group.mapped("amount")), 0) if group.currency_id else 0
+            if (sign < 0) if recover else (sign > 0):
+                kept[key] = group
+            else:
+                skipped |= group
+        return kept, skipped
+
+    @api.model
+    def _create_from_records(self, records, date=None, recover=False):
+        """One draft settlement per company, customer, payout method and journal (and goods policy)
+        for confirmed records. Locks the records first, so that two users settling the same records
+        at the same moment get one settlement and one clear error, never two payouts."""
         records = records.exists()
         if not records:
             raise UserError(self.env._("Select the rebate records to settle."))
@@ -90,31 +169,37 @@ class RebateSettlement(models.Model):
             raise UserError(self.env._(
                 "Only confirmed records that are not in a settlement yet can be settled: %s.",
                 ", ".join(not_ready[:5].mapped("display_name"))))
-        records._lock_for_settlement()
-        groups = defaultdict(lambda: self.env["rebate.record"])
-        for record in records:
-            groups[(record.company_id, record.partner_id, record.policy_id.settlement_method)] |= record
-        settlements = self.create([
+        if recover and records.filtered(lambda r: r.amount > 0):
+            raise UserError(self.env._(
+                "Only negative adjustments (what a customer owes back) are recovered; pay the others out."))
+        groups, skipped = self._settlement_groups(records, recover)
+        if not groups:
+            raise UserError(self.env._(
+                "Nothing to pay: the selected rebates of %(partners)s add up to zero or less. Negative "
+                "adjustments are netted against the customer's next payout, or recovered on demand.",
+                partners=", ".join(skipped.partner_id[:5].mapped("display_name"))))
+        chosen = self.env["rebate.record"].union(*groups.values())
+        chosen._lock_for_settlement()
+        return self.create([
             {
                 "company_id": company.id,
                 "partner_id": partner.id,
                 "method": method,
+                "journal_id": journal.id,
+                "is_recovery": recover,
                 "date": date or fields.Date.context_today(self),
                 "record_ids": [Command.set(group.ids)],
             }
-            for (company, partner, method), group in groups.items()
+            for (company, partner, method, journal, _policy), group in groups.items()
         ])
-        for settlement in settlements:
-            if settlement.currency_id.compare_amounts(settlement.amount, 0) <= 0:
-                raise UserError(self.env._(
-                    "Nothing to pay to %(partner)s: the selected rebates add up to %(amount)s.",
-                    partner=settlement.partner_id.display_name, amount=settlement.amount))
-        return settlements
 
     # ------------------------------------------------------------------ validation
 
     def _policies(self):
         return self.record_ids.policy_id
+
+    def _accrued_records(self):
+        return self.record_ids.filtered(lambda r: r.accrual_move_id and not r.accrual_reversal_move_id)
 
     def _check_can_validate(self):
         for settlement in self:
@@ -132,6 +217,12 @@ class RebateSettlement(models.Model):
                     settlement=settlement.name, currency=settlement.currency_id.name))
             if any(record.state != "confirmed" for record in settlement.record_ids):
                 raise UserError(self.env._("Settlement %s holds records that are not confirmed.", settlement.name))
+            sign = settlement.currency_id.compare_amounts(settlement.amount, 0)
+            if (sign >= 0) if settlement.is_recovery else (sign <= 0):
+                raise UserError(self.env._(
+                    "Settlement %(settlement)s adds up to %(amount)s: nothing to %(what)s.",
+                    settlement=settlement.name, amount=settlement.amount,
+                    what=self.env._("recover") if settlement.is_recovery else self.env._("pay")))
             for policy in settlement._policies():
                 if policy.settlement_method != settlement.method:
                     raise UserError(self.env._(
@@ -143,21 +234,43 @@ class RebateSettlement(models.Model):
 
     def _check_policy_accounting(self, policy):
         self.ensure_one()
-        if self.method == "goods":
+        records = self.record_ids.filtered(lambda r: r.policy_id == policy)
+        if self.method == "goods" and not self.is_recovery:
             if not policy.goods_product_id:
                 raise UserError(self.env._("Policy %s pays out in goods but has no free product.", policy.display_name))
+            if not policy.expense_account_id:
+                raise UserError(self.env._(
+                    "Set the rebate expense account of policy %s: the cost of the goods given is booked there.",
+                    policy.display_name))
+            product = policy.goods_product_id.with_company(self.company_id)
+            if product.is_storable and not product._get_product_accounts()["stock_valuation"]:
+                raise UserError(self.env._(
+                    "%(product)s has no stock valuation account in %(company)s: the cost of the goods "
+                    "given could not be booked. Set it on its category or in the inventory settings.",
+                    product=product.display_name, company=self.company_id.display_name))
+            if not self._goods_journal():
+                raise UserError(self.env._(
+                    "Policy %s: choose a miscellaneous journal for the goods rebate's entries.", policy.display_name))
+            if policy.goods_remainder_mode == "cash" and not self._receivable_account():
+                raise UserError(self.env._("Customer %s has no receivable account in this company.",
+                                           self.partner_id.display_name))
             return
-        if not policy.journal_id:
-            raise UserError(self.env._("Set the journal of policy %s before settling its rebates.", policy.display_name))
-        wanted = "sale" if self.method == "credit_note" else "general"
-        if policy.journal_id.type != wanted:
-            raise UserError(self.env._(
-                "Policy %(policy)s: %(method)s payouts need a %(type)s journal, not %(journal)s.",
-                policy=policy.display_name,
-                method=self.env._("credit note") if self.method == "credit_note" else self.env._("cash"),
-                type=self.env._("sales") if wanted == "sale" else self.env._("miscellaneous"),
-                journal=policy.journal_id.display_name))
-        records = self.record_ids.filtered(lambda r: r.policy_id == policy)
+        if self.is_recovery:
+            if not self._recovery_journal():
+                raise UserError(self.env._("Company %s has no sales journal to invoice the recovery.",
+                                           self.company_id.display_name))
+        else:
+            if not policy.journal_id:
+                raise UserError(self.env._(
+                    "Set the journal of policy %s before settling its rebates.", policy.display_name))
+            wanted = "sale" if self.method == "credit_note" else "general"
+            if policy.journal_id.type != wanted:
+                raise UserError(self.env._(
+                    "Policy %(policy)s: %(method)s payouts need a %(type)s journal, not %(journal)s.",
+                    policy=policy.display_name,
+                    method=self.env._("credit note") if self.method == "credit_note" else self.env._("cash"),
+                    type=self.env._("sales") if wanted == "sale" else self.env._("miscellaneous"),
+                    journal=policy.journal_id.display_name))
         if any(not r.accrual_move_id for r in records) and not policy.expense_account_id:
             raise UserError(self.env._("Set the rebate expense account of policy %s before settling its rebates.",
                               policy.display_name))
@@ -168,29 +281,48 @@ class RebateSettlement(models.Model):
     def _receivable_account(self):
         return self.partner_id.with_company(self.company_id).property_account_receivable_id
 
-    def _debit_account(self, record):
-        """The rebate is charged to the accrual when one was booked, else to the expense."""
-        policy = record.policy_id
-        return policy.accrual_account_id if record.accrual_move_id else policy.expense_account_id
+    def _recovery_journal(self):
+        if self.journal_id.type == "sale":
+            return self.journal_id
+        return self.env["account.journal"].search(
+            [("company_id", "=", self.company_id.id), ("type", "=", "sale")], limit=1)
+
+    def _goods_journal(self):
+        if self.journal_id.type == "general":
+            return self.journal_id
+        return self.company_id.account_stock_journal_id or self.env["account.journal"].search(
+            [("company_id", "=", self.company_id.id), ("type", "=", "general")], limit=1)
+
+    @staticmethod
+    def _debit_account(record):
+        """The rebate is charged to the accrual booked for it (the account of that entry, whatever
+        the policy says today), else to the policy's expense."""
+        return record.accrual_account_id if record.accrual_move_id else record.policy_id.expense_account_id
 
     def _debit_lines(self):
-        """``{(policy, account): amount}`` of what the payout charges."""
+        """``{(policy, account): amount}`` of what the payout charges (negative adjustments net)."""
         self.ensure_one()
         amounts = defaultdict(float)
         for record in self.record_ids:
             amounts[(record.policy_id, self._debit_account(record))] += record.amount
-        return amounts
+        return {key: amount for key, amount in amounts.items() if not self.currency_id.is_zero(amount)}
 
     def _line_label(self, policy):
         records = self.record_ids.filtered(lambda r: r.policy_id == policy)
         periods = ", ".join(dict.fromkeys(records.sorted("date_start").mapped("period_label")))
         return self.env._("Rebate %(policy)s, %(periods)s", policy=policy.display_name, periods=periods)
 
-    def _prepare_credit_note_vals(self):
+    def _credit_note_taxes(self, policy):
+        """The policy's credit-note taxes as the customer's fiscal position maps them."""
+        fiscal_position = self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(
+            self.partner_id)
+        return fiscal_position.map_tax(policy.credit_note_tax_ids)
+
+    def _prepare_invoice_vals(self, move_type, journal, sign):
+        """A credit note (payout) or an invoice (recovery) with one line per policy and account."""
         self.ensure_one()
-        journal = self._policies()[:1].journal_id
         return {
-            "move_type": "out_refund",
+            "move_type": move_type,
             "partner_id": self.partner_id.id,
             "journal_id": journal.id,
             "company_id": self.company_id.id,
@@ -205,16 +337,23 @@ class RebateSettlement(models.Model):
                     "name": self._line_label(policy),
                     "account_id": account.id,
                     "quantity": 1.0,
-                    "price_unit": amount,
-                    "tax_ids": [Command.set(policy.credit_note_tax_ids.ids)],
+                    "price_unit": sign * amount,
+                    "tax_ids": [Command.set(self._credit_note_taxes(policy).ids if self.method == "credit_note" else [])],
                 })
                 for (policy, account), amount in self._debit_lines().items()
             ],
         }
 
+    def _prepare_credit_note_vals(self):
+        self.ensure_one()
+        return self._prepare_invoice_vals("out_refund", self.journal_id, 1)
+
+    def _prepare_recovery_invoice_vals(self):
+        self.ensure_one()
+        return self._prepare_invoice_vals("out_invoice", self._recovery_journal(), -1)
+
     def _prepare_cash_move_vals(self):
         self.ensure_one()
-        journal = self._policies()[:1].journal_id
         partner = self.partner_id.id
         lines = [
             Command.create(signed_line(account, amount, name=self._line_label(policy), partner_id=partner))
@@ -224,37 +363,59 @@ class RebateSettlement(models.Model):
             self._receivable_account(), -self.amount, name=self.env._("Rebate %s", self.name), partner_id=partner)))
         return {
             "move_type": "entry",
-            "journal_id": journal.id,
+            "journal_id": self.journal_id.id,
             "company_id": self.company_id.id,
+            "partner_id": partner,
             "date": self.date,
             "ref": self.name,
             "rebate_settlement_id": self.id,
             "line_ids": lines,
         }
 
+    def _prepare_document_vals(self):
+        self.ensure_one()
+        if self.is_recovery:
+            return self._prepare_recovery_invoice_vals()
+        if self.method == "credit_note":
+            return self._prepare_credit_note_vals()
+        return self._prepare_cash_move_vals()
+
+    # ------------------------------------------------------------------ goods
+
+    def _carried_in(self):
+        """Earlier goods payouts of this customer and policy whose remainder waits for this one."""
+        self.ensure_one()
+        return self.search([
+            ("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id),
+            ("method", "=", "goods"), ("state", "=", "done"), ("remainder_to_carry", "=", True),
+            ("remainder_carried_to_id", "=", False), ("record_ids.policy_id", "in", self._policies().ids),
+        ])
+
     def _goods_quantities(self):
-        """``{product: (quantity, remainder)}``: whole units the rebate buys at the policy's price
-        (rounded down to the unit of measure), or the fixed quantity of the tiers reached."""
+        """``{product: (quantity, remainder)}``: whole units the rebate (with what earlier payouts
+        carried forward) buys at the policy's price, rounded down to the unit of measure; or the
+        quantity of each record's tier, an adjustment giving the difference with the tier before."""
         self.ensure_one()
         result = {}
+        carried = sum(self._carried_in().mapped("goods_remainder"))
         for policy in self._policies():
             records = self.record_ids.filtered(lambda r: r.policy_id == policy)
             product = policy.goods_product_id
-            amount = sum(records.mapped("amount"))
             if policy.goods_quantity_mode == "fixed":
-                quantity, remainder = sum(records.tier_id.mapped("goods_qty")), 0.0
+                quantity, remainder = sum(record._fixed_goods_qty() for record in records), 0.0
             else:
+                amount = sum(records.mapped("amount")) + carried
                 price = product.lst_price if policy.goods_quantity_mode == "sale_price" else product.standard_price
                 if price <= 0:
                     raise UserError(self.env._(
                         "The free product %s has no price to turn the rebate into a quantity.",
                         product.display_name))
                 # whole units of the product's unit of measure: a rebate never gives a fraction of a crate
-                quantity = float_round(float(to_decimal(amount) / to_decimal(price)),
-                                       precision_rounding=1.0, rounding_method="DOWN")
+                quantity = max(float_round(float(to_decimal(amount) / to_decimal(price)),
+                                           precision_rounding=1.0, rounding_method="DOWN"), 0.0)
                 remainder = self.currency_id.round(amount - quantity * price)
             previous = result.get(product, (0.0, 0.0))
-            result[product] = (previous[0] + quantity, previous[1] + remainder)
+            result[product] = (previous[0] + max(quantity, 0.0), previous[1] + remainder)
         return result
 
     def _warehouse(self):
@@ -264,32 +425,28 @@ class RebateSettlement(models.Model):
                                        self.company_id.display_name))
         return warehouse
 
-    def _prepare_picking_vals(self, quantities):
+    def _prepare_procurements(self, quantities):
+        """Procurements for the warehouse's delivery route: one, two or three steps, as its sales
+        deliveries go. Every move it makes carries the settlement (stock_move.py)."""
         self.ensure_one()
-        picking_type = self._warehouse().out_type_id
-        source = picking_type.default_location_src_id
+        warehouse = self._warehouse()
+        reference = self.env["stock.reference"].create({"name": self.name})
         destination = self.partner_id.with_company(self.company_id).property_stock_customer
-        return {
-            "picking_type_id": picking_type.id,
+        values = {
+            "reference_ids": reference,
+            "warehouse_id": warehouse,
             "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "location_id": source.id,
-            "location_dest_id": destination.id,
-            "origin": self.name,
+            "company_id": self.company_id,
+            "date_planned": fields.Datetime.now(),
             "rebate_settlement_id": self.id,
-            "move_ids": [
-                Command.create({
-                    "product_id": product.id,
-                    "product_uom_qty": quantity,
-                    "product_uom": product.uom_id.id,
-                    "location_id": source.id,
-                    "location_dest_id": destination.id,
-                    "partner_id": self.partner_id.id,
-                    "company_id": self.company_id.id,
-                })
-                for product, (quantity, _remainder) in quantities.items() if quantity > 0
-            ],
         }
+        Procurement = self.env["stock.rule"].Procurement
+        return [
+            Procurement(product, quantity, product.uom_id, destination, product.display_name, self.name,
+                        self.company_id, dict(values))
+            for product, (quantity, _remainder) in quantities.items()
+            if product.uom_id.compare(quantity, 0.0) > 0
+        ]
 
     def _check_goods_available(self, quantities):
         warehouse = self._warehouse()
@@ -305,69 +462,226 @@ class RebateSettlement(models.Model):
                     product=product.display_name, warehouse=warehouse.display_name,
                     partner=self.partner_id.display_name, needed=quantity, available=available))
 
-    def action_done(self):
-        """Create the documents of the payout: a posted credit note, a posted journal entry, or an
-        outgoing delivery of the free products. All checks come first: nothing is half-written."""
-        self._check_can_validate()
+    def _prepare_goods_entry_vals(self, remainder):
+        """The goods payout's own entry: the accrual cleared in full back to the expense (the
+        expense is the cost of the goods, booked at delivery), and a remainder the policy pays in
+        cash credited to the customer. None when there is neither."""
+        self.ensure_one()
+        partner = self.partner_id.id
+        lines = []
+        for record in self._accrued_records():
+            label = self.env._("Accrued rebate %s cleared: paid in goods", record.display_name)
+            lines += [
+                Command.create(signed_line(record.accrual_account_id, record.amount, name=label, partner_id=partner)),
+                Command.create(signed_line(record.accrual_expense_account_id, -record.amount, name=label,
+                                           partner_id=partner)),
+            ]
+        policy = self._policies()[:1]
+        if policy.goods_remainder_mode == "cash" and not self.currency_id.is_zero(remainder):
+            label = self.env._("Rebate %s: the part not given in goods", self.name)
+            lines += [
+                Command.create(signed_line(policy.expense_account_id, remainder, name=label, partner_id=partner)),
+                Command.create(signed_line(self._receivable_account(), -remainder, name=label, partner_id=partner)),
+            ]
+        if not lines:
+            return None
+        return {
+            "move_type": "entry",
+            "journal_id": self._goods_journal().id,
+            "company_id": self.company_id.id,
+            "partner_id": partner,
+            "date": self.date,
+            "ref": self.name,
+            "rebate_settlement_id": self.id,
+            "line_ids": lines,
+        }
+
+    def _post_goods_cost(self, stock_moves):
+        """Book the cost of free goods that crossed to the customer (or came back): the rebate
+        expense against the stock valuation account, at the value Odoo's valuation gave the move.
+        Odoo 19 books no entry for a delivery without an invoice, so without this the expense
+        would never reach the books and the next stock closing would count the goods as a loss."""
+        vals_list = []
         for settlement in self:
             settlement = settlement.with_company(settlement.company_id)
-            if settlement.method == "goods":
-                quantities = settlement._goods_quantities()
-                settlement._check_goods_available(quantities)
-        moves = self.env["account.move"]
-        for company, settlements in self.filtered(lambda s: s.method != "goods").grouped("company_id").items():
-            # one create for all the company's payouts: account.move batches its computations
-            settlements = settlements.with_company(company)
-            company_moves = self.env["account.move"].with_company(company).create([
-                settlement._prepare_credit_note_vals() if settlement.method == "credit_note"
-                else settlement._prepare_cash_move_vals()
-                for settlement in settlements
-            ])
-            for settlement, move in zip(settlements, company_moves):
-                settlement.move_id = move
-            moves |= company_moves
-        moves.action_post()
-        for settlement in self.filtered(lambda s: s.method == "goods"):
+            lines = []
+            for move in stock_moves.filtered(lambda m: m.rebate_settlement_id == settlement):
+                cost = abs(move.value)
+                if move.location_id.usage == "customer":
+                    cost = -cost  # a return: the goods and their cost come back
+                if settlement.currency_id.is_zero(cost):
+                    continue
+                policy = settlement.paid_record_ids.policy_id.filtered(
+                    lambda p: p.goods_product_id == move.product_id)[:1] or settlement.paid_record_ids.policy_id[:1]
+                product = move.product_id.with_company(settlement.company_id)
+                label = self.env._("Goods rebate %(settlement)s: %(quantity)s %(product)s",
+                                   settlement=settlement.name, quantity=move.quantity, product=product.display_name)
+                lines += [
+                    Command.create(signed_line(policy.expense_account_id, cost, name=label,
+                                               partner_id=settlement.partner_id.id, product_id=product.id)),
+                    Command.create(signed_line(product._get_product_accounts()["stock_valuation"], -cost,
+                                               name=label, product_id=product.id)),
+                ]
+            if lines:
+                vals_list.append({
+                    "move_type": "entry",
+                    "journal_id": settlement._goods_journal().id,
+                    "company_id": settlement.company_id.id,
+                    "partner_id": settlement.partner_id.id,
+                    "date": fields.Date.context_today(self),
+                    "ref": settlement.name,
+                    "rebate_settlement_id": settlement.id,
+                    "line_ids": lines,
+                })
+        if vals_list:
+            self.env["account.move"].sudo().create(vals_list).action_post()
+
+    def _deliver_goods(self):
+        """Run the deliveries of the goods payouts and post their own entries."""
+        entries = {}
+        for settlement in self:
             settlement = settlement.with_company(settlement.company_id)
             quantities = settlement._goods_quantities()
-            picking = self.env["stock.picking"].with_company(settlement.company_id).create(
-                settlement._prepare_picking_vals(quantities))
-            picking.action_confirm()
-            picking.action_assign()
-            settlement.write({
-                "picking_id": picking.id,
-                "goods_remainder": sum(remainder for _quantity, remainder in quantities.values()),
+            remainder = sum(rest for _quantity, rest in quantities.values())
+            carried = settlement._carried_in()
+            procurements = settlement._prepare_procurements(quantities)
+            if procurements:
+                self.env["stock.rule"].with_company(settlement.company_id).run(procurements)
+            pickings = settlement.picking_ids
+            pickings.move_ids.filtered(lambda m: m.state in ("confirmed", "partially_available"))._action_assign()
+            settlement._write_internal({
+                "picking_id": pickings.filtered(lambda p: p.location_dest_id.usage == "customer")[:1].id,
+                "goods_remainder": remainder,
+                "remainder_to_carry": settlement._policies()[:1].goods_remainder_mode == "carry"
+                                      and settlement.currency_id.compare_amounts(remainder, 0) > 0,
+                "carried_remainder": sum(carried.mapped("goods_remainder")),
             })
-        self.write({"state": "done"})
+            carried._write_internal({"remainder_carried_to_id": settlement.id})
+            entry = settlement._prepare_goods_entry_vals(remainder)
+            if entry:
+                entries[settlement] = entry
+        if entries:
+            moves = self.env["account.move"].create(list(entries.values()))
+            moves.action_post()
+            for settlement, move in zip(entries, moves):
+                settlement._write_internal({"move_id": move.id})
+
+    # ------------------------------------------------------------------ payout
+
+    def _accrual_left(self, documents):
+        """``{(accrual account, expense account): amount}`` of what the settlement's accrued
+        records put on the accrual and its documents did not take off (a credit note whose tax is
+        included in its price books less than the rebate on the accrual)."""
+        self.ensure_one()
+        left = defaultdict(float)
+        for record in self._accrued_records():
+            left[(record.accrual_account_id, record.accrual_expense_account_id)] += record.amount
+        accounts = {account for account, _expense in left}
+        cleared = defaultdict(float)
+        for line in documents.line_ids.filtered(lambda l: l.account_id in accounts):
+            cleared[line.account_id] += line.balance
+        for (account, expense) in list(left):
+            left[(account, expense)] -= cleared.pop(account, 0.0)
+        return {key: amount for key, amount in left.items() if not self.currency_id.is_zero(amount)}
+
+    def _post_accrual_clearing(self):
+        vals_list, settlements = [], []
+        for settlement in self.filtered(lambda s: s.method != "goods" and s.move_id):
+            left = settlement._accrual_left(settlement.move_id)
+            if not left:
+                continue
+            label = self.env._("Accrued rebates of %s cleared in full", settlement.name)
+            partner = settlement.partner_id.id
+            lines = []
+            for (accrual, expense), amount in left.items():
+                lines += [
+                    Command.create(signed_line(accrual, amount, name=label, partner_id=partner)),
+                    Command.create(signed_line(expense, -amount, name=label, partner_id=partner)),
+                ]
+            vals_list.append({
+                "move_type": "entry",
+                "journal_id": settlement._goods_journal().id,
+                "company_id": settlement.company_id.id,
+                "partner_id": partner,
+                "date": settlement.date,
+                "ref": label,
+                "rebate_settlement_id": settlement.id,
+                "line_ids": lines,
+            })
+            settlements.append(settlement)
+        if vals_list:
+            moves = self.env["account.move"].create(vals_list)
+            moves.action_post()
+            for settlement, move in zip(settlements, moves):
+                settlement._write_internal({"clearing_move_id": move.id})
+
+    def action_done(self):
+        """Create the documents of the payout: a posted credit note, a posted journal entry, a
+        delivery of the free products through the warehouse's route, or (recovery) an invoice.
+        All checks come first: nothing is half-written."""
+        self._check_can_validate()
+        for settlement in self.filtered(lambda s: s.method == "goods" and not s.is_recovery):
+            settlement = settlement.with_company(settlement.company_id)
+            settlement._check_goods_available(settlement._goods_quantities())
+        documents = self.filtered(lambda s: s.method != "goods" or s.is_recovery)
+        moves = self.env["account.move"]
+        for company, settlements in documents.grouped("company_id").items():
+            # one create for all the company's payouts: account.move batches its computations
+            settlements = settlements.with_company(company)
+            company_moves = self.env["account.move"].with_company(company).create(
+                [settlement._prepare_document_vals() for settlement in settlements])
+            for settlement, move in zip(settlements, company_moves):
+                settlement._write_internal({"move_id": move.id})
+            moves |= company_moves
+        moves.action_post()
+        documents._post_accrual_clearing()
+        (self - documents)._deliver_goods()
+        for settlement in self:
+            settlement._write_internal({"state": "done", "paid_record_ids": [Command.set(settlement.record_ids.ids)]})
         self.record_ids.write({"state": "settled"})
         return True
 
     def action_cancel(self):
-        """Undo the payout: reverse the entry or credit note, cancel or return the delivery, and
-        put the records back to confirmed so they can be settled again."""
+        """Undo the payout: reverse its entries or credit note, cancel its open transfers and
+        return what was delivered, and put the records back to confirmed so they can be settled
+        again. The settlement keeps what it paid and for which records."""
         for settlement in self:
             if settlement.state == "cancelled":
                 continue
-            move = settlement.move_id
-            if move.state == "posted":
+            settlement = settlement.with_context(**{UNDO_CONTEXT: True})
+            to_reverse = (settlement.move_id | settlement.clearing_move_id).filtered(lambda m: m.state == "posted")
+            for move in to_reverse:
                 receivable = move.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
                 if any(line.reconciled or line.matched_debit_ids or line.matched_credit_ids for line in receivable):
                     raise UserError(self.env._(
                         "%(document)s of settlement %(settlement)s is already reconciled: unreconcile it "
                         "first, then cancel the settlement.", document=move.display_name, settlement=settlement.name))
-                settlement.reversal_move_id = move._reverse_moves(
-                    [{"ref": self.env._("Cancellation of %s", settlement.name), "date": fields.Date.context_today(self),
-                      "invoice_date": fields.Date.context_today(self) if move.is_invoice() else False}],
-                    cancel=True)
-            elif move.state == "draft":
-                move.button_cancel()
-            picking = settlement.picking_id
-            if picking.state == "done":
-                settlement.return_picking_id = settlement._return_picking(picking)
-            elif picking and picking.state != "cancel":
-                picking.action_cancel()
+            today = fields.Date.context_today(self)
+            reversals = to_reverse._reverse_moves([
+                {"ref": self.env._("Cancellation of %s", settlement.name), "date": today,
+                 "invoice_date": today if move.is_invoice() else False, "rebate_settlement_id": settlement.id}
+                for move in to_reverse
+            ], cancel=True) if to_reverse else self.env["account.move"]
+            (settlement.move_id | settlement.clearing_move_id).filtered(lambda m: m.state == "draft").button_cancel()
+            deliveries = settlement.picking_ids.filtered(
+                lambda p: p.state == "done" and p.location_dest_id.usage == "customer")
+            returns = self.env["stock.picking"]
+            for picking in deliveries:
+                returns |= settlement._return_picking(picking)
+            settlement.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")).action_cancel()
+            self.search([("remainder_carried_to_id", "=", settlement.id)])._write_internal(
+                {"remainder_carried_to_id": False})
+            settlement._write_internal({
+                "reversal_move_id": reversals.filtered(lambda m: m.reversed_entry_id == settlement.move_id)[:1].id
+                                    or reversals[:1].id,
+                "return_picking_id": returns[:1].id,
+            })
         records = self.record_ids
-        self.write({"state": "cancelled"})
+        for settlement in self.filtered(lambda s: s.state != "cancelled"):
+            settlement._write_internal({
+                "state": "cancelled",
+                "paid_record_ids": [Command.set((settlement.paid_record_ids | settlement.record_ids).ids)],
+            })
         records.write({"state": "confirmed", "settlement_id": False})
         return True
 
@@ -389,9 +703,14 @@ class RebateSettlement(models.Model):
         self.ensure_one()
         return self.move_id._get_records_action(name=self.move_id.display_name) if self.move_id else False
 
+    def action_view_documents(self):
+        self.ensure_one()
+        return self.document_ids._get_records_action(name=self.env._("Journal Entries of %s", self.name))
+
     def action_view_picking(self):
         self.ensure_one()
-        return self.picking_id._get_records_action(name=self.picking_id.display_name) if self.picking_id else False
+        pickings = self.picking_ids or self.picking_id
+        return pickings._get_records_action(name=self.env._("Transfers of %s", self.name)) if pickings else False
 
 
 class RebateRecordSettlement(models.Model):
@@ -405,6 +724,11 @@ class RebateRecordSettlement(models.Model):
                                       check_company=True, index="btree_not_null")
     accrual_reversal_move_id = fields.Many2one("account.move", string="Accrual Reversal", readonly=True,
                                                copy=False, check_company=True)
+    accrual_account_id = fields.Many2one(
+        "account.account", string="Accrued On", readonly=True, copy=False, check_company=True,
+        help="The liability account the accrual was booked on: the payout and the reversal clear this one.")
+    accrual_expense_account_id = fields.Many2one(
+        "account.account", string="Accrual Expense", readonly=True, copy=False, check_company=True)
 
     def _lock_for_settlement(self):
         """Row locks on the records, taken without waiting: a second user settling the same
@@ -436,12 +760,15 @@ class RebateRecordSettlement(models.Model):
         return result
 
     def _post_accruals(self):
-        """Debit the rebate expense, credit the accrued rebates: one entry per policy for the
-        records just confirmed, one line pair per customer."""
+        """Debit the rebate expense, credit the accrued rebates: one entry per policy and period
+        end (its date) for the records just confirmed, one line pair per customer. Each record
+        keeps the two accounts, so that its payout and reversal clear exactly what was booked."""
         to_accrue = self.filtered(lambda r: r.policy_id.accrual_account_id and r.amount and not r.accrual_move_id)
-        moves_by_policy = {}
-        for policy in to_accrue.policy_id:
-            records = to_accrue.filtered(lambda r: r.policy_id == policy)
+        groups = defaultdict(lambda: self.env["rebate.record"])
+        for record in to_accrue:
+            groups[(record.policy_id, record.date_end)] |= record
+        vals_list = []
+        for (policy, date_end), records in groups.items():
             if not policy.journal_id or not policy.expense_account_id:
                 raise UserError(self.env._(
                     "Policy %s books accruals: set its journal and rebate expense account.", policy.display_name))
@@ -454,20 +781,24 @@ class RebateRecordSettlement(models.Model):
                     Command.create(signed_line(policy.accrual_account_id, -record.amount, name=label,
                                                partner_id=record.partner_id.id)),
                 ]
-            moves_by_policy[policy] = {
+            vals_list.append({
                 "move_type": "entry",
                 "journal_id": policy.journal_id.id,
                 "company_id": policy.company_id.id,
-                "date": max(records.mapped("date_end")),
+                "date": date_end,
                 "ref": self.env._("Rebate accrual %s", policy.display_name),
                 "line_ids": lines,
-            }
-        if not moves_by_policy:
+            })
+        if not vals_list:
             return
-        moves = self.env["account.move"].create(list(moves_by_policy.values()))
+        moves = self.env["account.move"].create(vals_list)
         moves.action_post()
-        for policy, move in zip(moves_by_policy, moves):
-            to_accrue.filtered(lambda r: r.policy_id == policy).accrual_move_id = move
+        for ((policy, _date_end), records), move in zip(groups.items(), moves):
+            records.write({
+                "accrual_move_id": move.id,
+                "accrual_account_id": policy.accrual_account_id.id,
+                "accrual_expense_account_id": policy.expense_account_id.id,
+            })
 
     def action_cancel(self):
         in_settlement = self.filtered(lambda r: r.settlement_id and r.settlement_id.state == "draft")
@@ -481,11 +812,10 @@ class RebateRecordSettlement(models.Model):
         return result
 
     def _reverse_accruals(self):
-        """An entry of its own per cancelled record: the policy's accrual entry holds other
-        customers' accruals, which stay."""
+        """An entry of its own per cancelled record (the policy's accrual entry holds other
+        customers' accruals, which stay), on the accounts the accrual was booked on."""
         vals_list = []
         for record in self:
-            policy = record.policy_id
             label = self.env._("Reversal of accrued rebate %s", record.display_name)
             vals_list.append({
                 "move_type": "entry",
@@ -494,9 +824,9 @@ class RebateRecordSettlement(models.Model):
                 "date": fields.Date.context_today(self),
                 "ref": label,
                 "line_ids": [
-                    Command.create(signed_line(policy.accrual_account_id, record.amount, name=label,
+                    Command.create(signed_line(record.accrual_account_id, record.amount, name=label,
                                                partner_id=record.partner_id.id)),
-                    Command.create(signed_line(policy.expense_account_id, -record.amount, name=label,
+                    Command.create(signed_line(record.accrual_expense_account_id, -record.amount, name=label,
                                                partner_id=record.partner_id.id)),
                 ],
             })
@@ -505,9 +835,27 @@ class RebateRecordSettlement(models.Model):
         for record, move in zip(self, moves):
             record.accrual_reversal_move_id = move
 
+    def _fixed_goods_qty(self):
+        """Units of a fixed-quantity goods policy this record gives: its tier's quantity, or for an
+        adjustment the difference with the tier of the record it corrects (negative when lower)."""
+        self.ensure_one()
+        earlier = self.search([
+            ("policy_id", "=", self.policy_id.id), ("partner_id", "=", self.partner_id.id),
+            ("date_start", "=", self.date_start), ("revision", "<", self.revision),
+            ("state", "in", ("confirmed", "settled")),
+        ], order="revision desc", limit=1) if self.revision else self.browse()
+        return (self.tier_id.goods_qty or 0.0) - (earlier.tier_id.goods_qty or 0.0)
+
+    def action_recover(self):
+        """Invoice the customer what negative adjustments say they owe back (all goods returned
+        after the payout, say), instead of waiting for their next payout to net it."""
+        settlements = self.env["rebate.settlement"]._create_from_records(self, recover=True)
+        return settlements._get_records_action(name=self.env._("Rebate Recoveries"))
+
     def action_draft(self):
         if self.filtered("accrual_move_id") - self.filtered("accrual_reversal_move_id"):
             raise UserError(self.env._(
                 "A rebate with a booked accrual cannot go back to estimate: cancel it first, which reverses the accrual."))
-        self.write({"accrual_move_id": False, "accrual_reversal_move_id": False})
+        self.write({"accrual_move_id": False, "accrual_reversal_move_id": False,
+                    "accrual_account_id": False, "accrual_expense_account_id": False})
         return super().action_draft()

@@ -16,21 +16,30 @@ class ResPartner(models.Model):
     rebate_outstanding = fields.Monetary(
         string="Rebates Due", compute="_compute_rebate_totals", currency_field="currency_id",
         groups="customer_rebate.group_rebate_user", help="Confirmed rebates not paid out yet.")
+    rebate_to_recover = fields.Monetary(
+        string="Rebates to Recover", compute="_compute_rebate_totals", currency_field="currency_id",
+        groups="customer_rebate.group_rebate_user",
+        help="Negative adjustments not netted or recovered yet: what the customer owes back.")
 
     def _compute_rebate_totals(self):
         commercial = self.commercial_partner_id
+        owed_back = dict(self.env["rebate.record"]._read_group(
+            [("partner_id", "in", commercial.ids), ("state", "=", "confirmed"), ("settlement_id", "=", False),
+             ("amount", "<", 0), ("company_id", "=", self.env.company.id)],
+            ["partner_id"], ["amount:sum"]))
         groups = self.env["rebate.record"]._read_group(
             [("partner_id", "in", commercial.ids), ("state", "!=", "cancelled"),
              ("company_id", "=", self.env.company.id)],
             ["partner_id", "state"], ["__count", "amount:sum"])
         totals = {}
         for partner, state, count, amount in groups:
-            entry = totals.setdefault(partner.id, {"count": 0, "confirmed": 0.0, "settled": 0.0})
+            entry = totals.setdefault(partner.id, {"count": 0, "confirmed": 0.0, "settled": 0.0, "recover": 0.0})
             entry["count"] += count
             if state in ("confirmed", "settled"):
                 entry[state] += amount
         for partner in self:
             entry = totals.get(partner.commercial_partner_id.id, {"count": 0, "confirmed": 0.0, "settled": 0.0})
+            partner.rebate_to_recover = -owed_back.get(partner.commercial_partner_id, 0.0)
             partner.rebate_record_count = entry["count"]
             partner.rebate_earned = entry["confirmed"] + entry["settled"]
             partner.rebate_settled = entry["settled"]

@@ -1,12 +1,31 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .rebate_settlement import UNDO_CONTEXT
 
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     rebate_settlement_id = fields.Many2one(
-        "rebate.settlement", readonly=True, copy=False, index="btree_not_null",
-        help="The goods rebate this delivery pays out.")
+        "rebate.settlement", compute="_compute_rebate_settlement_id", store=True, index="btree_not_null",
+        help="The goods rebate this transfer pays out (every step of the warehouse's route, backorders "
+             "and returns included).")
+
+    @api.depends("move_ids.rebate_settlement_id")
+    def _compute_rebate_settlement_id(self):
+        for picking in self:
+            picking.rebate_settlement_id = picking.move_ids.rebate_settlement_id[:1]
+
+    def action_cancel(self):
+        if not self.env.context.get(UNDO_CONTEXT):
+            paid = self.filtered(lambda p: p.rebate_settlement_id.state == "done")
+            if paid:
+                raise UserError(self.env._(
+                    "%(picking)s delivers the goods of rebate settlement %(settlement)s: cancel the settlement "
+                    "instead, which cancels its transfers and puts its rebates back to confirmed.",
+                    picking=paid[0].display_name, settlement=paid[0].rebate_settlement_id.name))
+        return super().action_cancel()
 
     def action_view_rebate_settlement(self):
         self.ensure_one()

@@ -66,7 +66,9 @@ class TestEffectReview(RebateCommon):
 
     def test_revision_keeps_the_old_versions_records(self):
         self.records(date_start=date(2026, 4, 1)).action_confirm()
-        old_records = self.records()
+        old_records = self.records(date_start=date(2026, 4, 1))
+        old_estimate = self.records(date_start=date(2026, 7, 1))
+        self.assertTrue(old_estimate)
         old_values = old_records.read(["amount", "base_amount", "state", "date_start"])
         with freeze_time("2026-10-15"):
             action = self.policy.action_revise(date_from="2026-07-01")
@@ -76,6 +78,7 @@ class TestEffectReview(RebateCommon):
             revision.action_compute()
         self.assertEqual(self.policy.state, "closed")
         self.assertEqual(old_records.read(["amount", "base_amount", "state", "date_start"]), old_values)
+        self.assertFalse(old_estimate.exists(), "the new version computes Q3: the old one's estimate goes")
         new_q3 = self.records(revision, partner_id=self.customer_a.id)
         self.assertEqual((new_q3.date_start, new_q3.amount), (date(2026, 7, 1), 7200.0))
         self.assertEqual(self.policy.review_earned, 7500.0, "the old version's figures stay for comparison")

@@ -17,6 +17,9 @@ class RebateSettleWizard(models.TransientModel):
              "stay drafts to review.")
     customer_count = fields.Integer(compute="_compute_totals")
     amount = fields.Float(compute="_compute_totals")
+    skipped_count = fields.Integer(
+        string="Records Skipped", compute="_compute_totals",
+        help="Records of customers whose rebates add up to zero or less: nothing to pay them now.")
 
     @api.model
     def _default_records(self):
@@ -28,8 +31,11 @@ class RebateSettleWizard(models.TransientModel):
     @api.depends("record_ids")
     def _compute_totals(self):
         for wizard in self:
-            wizard.customer_count = len(wizard.record_ids.partner_id)
-            wizard.amount = sum(wizard.record_ids.mapped("amount"))
+            groups, skipped = self.env["rebate.settlement"]._settlement_groups(wizard.record_ids._origin)
+            paid = self.env["rebate.record"].union(*groups.values())
+            wizard.customer_count = len(paid.partner_id)
+            wizard.amount = sum(paid.mapped("amount"))
+            wizard.skipped_count = len(skipped)
 
     def action_settle(self):
         self.ensure_one()
@@ -38,4 +44,18 @@ class RebateSettleWizard(models.TransientModel):
         settlements = self.env["rebate.settlement"]._create_from_records(self.record_ids, self.date)
         if self.validate:
             settlements.action_done()
-        return settlements._get_records_action(name=self.env._("Rebate Settlements"))
+        action = settlements._get_records_action(name=self.env._("Rebate Settlements"))
+        if not self.skipped_count:
+            return action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "message": self.env._(
+                    "%(settled)s settlement(s) made; %(skipped)s record(s) skipped: their customers' rebates "
+                    "add up to zero or less.", settled=len(settlements), skipped=self.skipped_count),
+                "next": action,
+            },
+        }
