@@ -550,7 +550,8 @@ class RebateSettlement(models.Model):
             pickings = settlement.picking_ids
             pickings.move_ids.filtered(lambda m: m.state in ("confirmed", "partially_available"))._action_assign()
             settlement._write_internal({
-                "picking_id": pickings.filtered(lambda p: p.location_dest_id.usage == "customer")[:1].id,
+                # the step that reaches the customer; with a multi-step route it is pushed later
+                "picking_id": (pickings.filtered(lambda p: p.location_dest_id.usage == "customer") or pickings)[:1].id,
                 "goods_remainder": remainder,
                 "remainder_to_carry": settlement._policies()[:1].goods_remainder_mode == "carry"
                                       and settlement.currency_id.compare_amounts(remainder, 0) > 0,

@@ -20,3 +20,9 @@ from . import test_statement_notice
 from . import test_portal
 from . import test_export_xlsx
 from . import test_effect_review
+from . import test_books_base
+from . import test_books_versions
+from . import test_books_goods
+from . import test_books_accruals
+from . import test_books_negative
+from . import test_books_guards
