@@ -78,7 +78,7 @@ class RebateSettlement(models.Model):
         string="Brought Forward", readonly=True, copy=False,
         help="What earlier goods payouts could not give and this one adds to its quantity.")
     remainder_carried_to_id = fields.Many2one(
-        "rebate.settlement", string="Remainder Carried To", readonly=True, copy=False, index="btree_not_null")
+        "rebate.settlement", readonly=True, copy=False, index="btree_not_null")
     note = fields.Html()
 
     @api.depends("record_ids.amount", "paid_record_ids.amount")

@@ -35,7 +35,7 @@ class GoodsCommon(RebateCommon):
         result = picking.button_validate()
         if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
             # a partial delivery: keep the rest as a backorder, as a warehouse worker would
-            Form(self.env[result["res_model"]].with_context(result["context"])).save().process()
+            Form(self.env[result["res_model"]].with_context(**result["context"])).save().process()
 
     def close_stock(self):
         """Run Odoo's stock closing; "everything is correctly closed" is an answer, not a failure."""
