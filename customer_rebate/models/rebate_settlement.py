@@ -136,10 +136,11 @@ class RebateSettlement(models.Model):
         debt) is skipped, not refused, so one customer with nothing to pay stops nobody."""
         Record = self.env["rebate.record"]
         if not recover:
+            pairs = {(record.partner_id.id, record.policy_id.id) for record in records}
             records |= Record.search([
                 ("state", "=", "confirmed"), ("settlement_id", "=", False), ("amount", "<", 0),
                 ("partner_id", "in", records.partner_id.ids), ("policy_id", "in", records.policy_id.ids),
-            ])
+            ]).filtered(lambda r: (r.partner_id.id, r.policy_id.id) in pairs)
         groups = defaultdict(lambda: Record)
         for record in records:
             policy = record.policy_id
@@ -314,6 +315,8 @@ class RebateSettlement(models.Model):
 
     def _credit_note_taxes(self, policy):
         """The policy's credit-note taxes as the customer's fiscal position maps them."""
+        if not policy.credit_note_tax_ids:
+            return policy.credit_note_tax_ids
         fiscal_position = self.env["account.fiscal.position"].with_company(self.company_id)._get_fiscal_position(
             self.partner_id)
         return fiscal_position.map_tax(policy.credit_note_tax_ids)
@@ -637,10 +640,21 @@ class RebateSettlement(models.Model):
         moves.action_post()
         documents._post_accrual_clearing()
         (self - documents)._deliver_goods()
-        for settlement in self:
-            settlement._write_internal({"state": "done", "paid_record_ids": [Command.set(settlement.record_ids.ids)]})
+        self._write_internal({"state": "done"})
+        self._keep_paid_records()
         self.record_ids.write({"state": "settled"})
         return True
+
+    def _keep_paid_records(self):
+        """Remember which records each payout paid (one INSERT for the batch, not a write per
+        settlement): a cancellation takes the records back, the audit trail keeps them."""
+        self.flush_recordset(["record_ids"])
+        self.env["rebate.record"].flush_model(["settlement_id"])
+        self.env.cr.execute(SQL(
+            """INSERT INTO rebate_settlement_paid_record_rel (settlement_id, record_id)
+               SELECT settlement_id, id FROM rebate_record WHERE settlement_id IN %s
+               ON CONFLICT DO NOTHING""", tuple(self.ids)))
+        self.invalidate_recordset(["paid_record_ids"])
 
     def action_cancel(self):
         """Undo the payout: reverse its entries or credit note, cancel its open transfers and
@@ -678,11 +692,9 @@ class RebateSettlement(models.Model):
                 "return_picking_id": returns[:1].id,
             })
         records = self.record_ids
-        for settlement in self.filtered(lambda s: s.state != "cancelled"):
-            settlement._write_internal({
-                "state": "cancelled",
-                "paid_record_ids": [Command.set((settlement.paid_record_ids | settlement.record_ids).ids)],
-            })
+        open_settlements = self.filtered(lambda s: s.state != "cancelled")
+        open_settlements._keep_paid_records()
+        open_settlements._write_internal({"state": "cancelled"})
         records.write({"state": "confirmed", "settlement_id": False})
         return True
 
