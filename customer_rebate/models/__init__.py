@@ -4,11 +4,15 @@ from . import rebate_policy_period
 from . import rebate_policy_compute
 from . import rebate_record
 from . import rebate_settlement
+from . import rebate_balance
+from . import rebate_balance_line
 from . import rebate_projection_mixin
 from . import rebate_notice
 from . import res_partner
 from . import account_move
+from . import account_move_line
 from . import sale_order
+from . import sale_order_line
 from . import stock_move
 from . import stock_picking
 from . import stock_rule

@@ -30,7 +30,25 @@ class AccountMove(models.Model):
 
     def button_cancel(self):
         self._check_rebate_payout_kept()
-        return super().button_cancel()
+        # an invoice that was posted with balance discount lines and is now cancelled gives them back
+        was_posted = self.filtered(lambda m: m.posted_before and m.state == "draft")
+        result = super().button_cancel()
+        was_posted._give_back_rebate_discounts()
+        return result
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda m: m.move_type == "out_refund")._give_back_rebate_discounts()
+        return posted
+
+    def _give_back_rebate_discounts(self):
+        """Cancelling or crediting an invoice gives its rebate balance discount back."""
+        for move in self:
+            lines = move.invoice_line_ids.filtered("is_rebate_discount").sale_line_ids
+            if lines:
+                reason = (self.env._("Given back: %s credited", move.reversed_entry_id.name or move.name)
+                          if move.move_type == "out_refund" else self.env._("Given back: %s cancelled", move.name))
+                lines._give_back_rebate_balance(reason, move=move)
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
         self._check_rebate_payout_kept()
@@ -66,6 +84,7 @@ class AccountMove(models.Model):
         items = [
             (line.product_id, -line.balance,
              sign * line.product_uom_id._compute_quantity(line.quantity, line.product_id.uom_id, round=False))
-            for line in self.invoice_line_ids.filtered(lambda l: l.display_type == "product" and l.product_id)
+            for line in self.invoice_line_ids.filtered(
+                lambda l: l.display_type == "product" and l.product_id and not l.is_rebate_discount)
         ]
         return self._group_rebate_lines(items)

@@ -108,11 +108,14 @@ class RebatePolicy(models.Model):
             ("credit_note", "Credit Note"),
             ("cash", "Cash"),
             ("goods", "Goods"),
+            ("discount", "Rebate Balance"),
         ],
         string="Payout As", required=True, default="credit_note", tracking=True,
         help="Credit Note: a customer credit note that lowers what the customer owes. Cash: an "
              "entry crediting the customer's receivable, paid out or offset later. Goods: free "
-             "products delivered from stock.")
+             "products delivered from stock. Rebate Balance (返利抵扣): the rebate goes into the "
+             "customer's balance and is used as discount lines on later orders, which lowers the VAT "
+             "of those sales.")
     expense_account_id = fields.Many2one(
         "account.account", string="Rebate Expense Account", check_company=True, tracking=True,
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost', 'income'))]",
@@ -144,6 +147,21 @@ class RebatePolicy(models.Model):
         string="Part Not Given in Goods", default="carry", required=True,
         help="What happens to the part of a rebate that whole units cannot make up: added to the "
              "customer's next goods payout of this policy, or credited to their receivable at once.")
+    balance_account_id = fields.Many2one(
+        "account.account", string="Rebates Owed Account", check_company=True, tracking=True,
+        domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
+        help="Liability for the rebate balances customers have not used yet: credited at payout, "
+             "debited by the discount lines of their invoices.")
+    balance_max_share = fields.Float(
+        string="Balance Share of an Order (%)", digits=(5, 2), default=30.0, tracking=True,
+        help="At most this part of an order's untaxed amount can be paid with the balance; 0 for no limit.")
+    balance_excluded_product_ids = fields.Many2many(
+        "product.product", "rebate_policy_balance_excluded_product_rel", "policy_id", "product_id",
+        string="Products the Balance Cannot Discount", check_company=True)
+    balance_validity_months = fields.Integer(
+        string="Balance Valid For (months)", tracking=True,
+        help="What is left of a balance this many months after its payout expires and goes back to "
+             "the expense; 0 for no expiry.")
     credit_note_tax_ids = fields.Many2many(
         "account.tax", string="Credit Note Taxes", check_company=True,
         domain="[('type_tax_use', '=', 'sale')]",
@@ -175,6 +193,12 @@ class RebatePolicy(models.Model):
         "CHECK(min_seniority_months >= 0)",
         "The minimum seniority cannot be negative.",
     )
+    _balance_share_range = models.Constraint(
+        "CHECK(balance_max_share >= 0 AND balance_max_share <= 100)",
+        "The share of an order a rebate balance may pay must be between 0 and 100 %.",
+    )
+    _balance_validity_positive = models.Constraint(
+        "CHECK(balance_validity_months >= 0)", "The validity of a rebate balance cannot be negative.")
     _cap_positive = models.Constraint(
         "CHECK(cap_amount IS NULL OR cap_amount >= 0)",
         "The cap of a rebate cannot be negative.",

@@ -159,6 +159,7 @@ class RebatePolicy(models.Model):
             ("company_id", "=", self.company_id.id),
             ("parent_state", "=", "posted"),
             ("display_type", "=", "product"),
+            ("is_rebate_discount", "=", False),
             # a payout's own documents (credit notes, their reversals, recovery invoices) are not
             # sales: counting them would lower the next base by the rebate just paid
             ("move_id", "any", [("move_type", "in", BASE_MOVE_TYPES), ("rebate_settlement_id", "=", False)]),

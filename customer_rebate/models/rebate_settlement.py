@@ -10,7 +10,7 @@ from odoo.tools.float_utils import float_is_zero
 
 from ..engine import to_decimal
 
-METHODS = [("credit_note", "Credit Note"), ("cash", "Cash"), ("goods", "Goods")]
+METHODS = [("credit_note", "Credit Note"), ("cash", "Cash"), ("goods", "Goods"), ("discount", "Rebate Balance")]
 
 
 def signed_line(account, amount, **values):
@@ -265,11 +265,16 @@ class RebateSettlement(models.Model):
                 raise UserError(self.env._(
                     "Set the journal of policy %s before settling its rebates.", policy.display_name))
             wanted = "sale" if self.method == "credit_note" else "general"
+            if self.method == "discount" and not policy.balance_account_id:
+                raise UserError(self.env._(
+                    "Policy %s pays into the customer's rebate balance: set its rebates owed account.",
+                    policy.display_name))
             if policy.journal_id.type != wanted:
                 raise UserError(self.env._(
                     "Policy %(policy)s: %(method)s payouts need a %(type)s journal, not %(journal)s.",
                     policy=policy.display_name,
-                    method=self.env._("credit note") if self.method == "credit_note" else self.env._("cash"),
+                    method={"credit_note": self.env._("credit note"), "discount": self.env._("rebate balance")}.get(
+                        self.method, self.env._("cash")),
                     type=self.env._("sales") if wanted == "sale" else self.env._("miscellaneous"),
                     journal=policy.journal_id.display_name))
         if any(not r.accrual_move_id for r in records) and not policy.expense_account_id:
@@ -375,13 +380,84 @@ class RebateSettlement(models.Model):
             "line_ids": lines,
         }
 
+    def _prepare_balance_move_vals(self):
+        """返利抵扣: the rebate is owed to the customer as a balance, not paid yet."""
+        self.ensure_one()
+        partner = self.partner_id.id
+        lines = []
+        for (policy, account), amount in self._debit_lines().items():
+            label = self._line_label(policy)
+            lines += [
+                Command.create(signed_line(account, amount, name=label, partner_id=partner)),
+                Command.create(signed_line(policy.balance_account_id, -amount, name=label, partner_id=partner)),
+            ]
+        return {
+            "move_type": "entry",
+            "journal_id": self.journal_id.id,
+            "company_id": self.company_id.id,
+            "partner_id": partner,
+            "date": self.date,
+            "ref": self.name,
+            "rebate_settlement_id": self.id,
+            "line_ids": lines,
+        }
+
     def _prepare_document_vals(self):
         self.ensure_one()
         if self.is_recovery:
             return self._prepare_recovery_invoice_vals()
         if self.method == "credit_note":
             return self._prepare_credit_note_vals()
+        if self.method == "discount":
+            return self._prepare_balance_move_vals()
         return self._prepare_cash_move_vals()
+
+    def _balance_amounts(self):
+        """``{policy: amount}`` this payout puts into (or, cancelled, takes out of) the balance."""
+        self.ensure_one()
+        amounts = defaultdict(float)
+        for record in self.record_ids or self.paid_record_ids:
+            amounts[record.policy_id] += record.amount
+        return amounts
+
+    def _credit_balances(self):
+        Balance = self.env["rebate.balance"].sudo()
+        vals_list = []
+        for settlement in self:
+            for policy, amount in settlement._balance_amounts().items():
+                balance = Balance._get_or_create(settlement.partner_id, policy)
+                vals_list.append({
+                    "balance_id": balance.id, "kind": "earned", "amount": amount, "date": settlement.date,
+                    "expiry_date": Balance._expiry_date(policy, settlement.date), "settlement_id": settlement.id,
+                    "move_id": settlement.move_id.id, "name": settlement._line_label(policy),
+                })
+        if vals_list:
+            Balance._add_lines(vals_list)
+
+    def _check_balance_unused(self):
+        """A cancelled balance payout takes its amount back: refused once orders used it."""
+        self.ensure_one()
+        Balance = self.env["rebate.balance"].sudo()
+        for policy, amount in self._balance_amounts().items():
+            balance = Balance._get_or_create(self.partner_id, policy)
+            balance._lock()
+            if balance.currency_id.compare_amounts(balance.amount, amount) < 0:
+                raise UserError(self.env._(
+                    "Settlement %(settlement)s cannot be cancelled: %(partner)s has already used part of the "
+                    "balance it paid (%(left)s left of %(paid)s). Cancel or credit those orders first.",
+                    settlement=self.name, partner=self.partner_id.display_name, left=balance.amount, paid=amount))
+
+    def _take_back_balances(self, reversal):
+        self.ensure_one()
+        Balance = self.env["rebate.balance"].sudo()
+        Balance._add_lines([
+            {
+                "balance_id": Balance._get_or_create(self.partner_id, policy).id, "kind": "reversed",
+                "amount": -amount, "settlement_id": self.id, "move_id": reversal.id,
+                "name": self.env._("Cancellation of %s", self.name),
+            }
+            for policy, amount in self._balance_amounts().items()
+        ])
 
     # ------------------------------------------------------------------ goods
 
@@ -639,6 +715,7 @@ class RebateSettlement(models.Model):
             moves |= company_moves
         moves.action_post()
         documents._post_accrual_clearing()
+        documents.filtered(lambda s: s.method == "discount" and not s.is_recovery)._credit_balances()
         (self - documents)._deliver_goods()
         self._write_internal({"state": "done"})
         self._keep_paid_records()
@@ -664,6 +741,9 @@ class RebateSettlement(models.Model):
             if settlement.state == "cancelled":
                 continue
             settlement = settlement.with_context(**{UNDO_CONTEXT: True})
+            taking_back = settlement.method == "discount" and not settlement.is_recovery and settlement.state == "done"
+            if taking_back:
+                settlement._check_balance_unused()
             to_reverse = (settlement.move_id | settlement.clearing_move_id).filtered(lambda m: m.state == "posted")
             for move in to_reverse:
                 receivable = move.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
@@ -678,6 +758,8 @@ class RebateSettlement(models.Model):
                 for move in to_reverse
             ], cancel=True) if to_reverse else self.env["account.move"]
             (settlement.move_id | settlement.clearing_move_id).filtered(lambda m: m.state == "draft").button_cancel()
+            if taking_back:
+                settlement._take_back_balances(reversals.filtered(lambda m: m.reversed_entry_id == settlement.move_id))
             deliveries = settlement.picking_ids.filtered(
                 lambda p: p.state == "done" and p.location_dest_id.usage == "customer")
             returns = self.env["stock.picking"]

@@ -45,6 +45,27 @@ class ResPartner(models.Model):
             partner.rebate_settled = entry["settled"]
             partner.rebate_outstanding = entry["confirmed"]
 
+    rebate_balance = fields.Monetary(
+        string="Rebate Balance", compute="_compute_rebate_balance", currency_field="currency_id",
+        groups="sales_team.group_sale_salesman",
+        help="返利余额: what the customer can still use as discount on later orders in the current company.")
+
+    def _compute_rebate_balance(self):
+        """One aggregate over the running totals, whatever the length of the ledger."""
+        groups = self.env["rebate.balance"].sudo()._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)],
+            ["partner_id"], ["amount:sum"])
+        totals = {partner.id: amount for partner, amount in groups}
+        for partner in self:
+            partner.rebate_balance = totals.get(partner.commercial_partner_id.id, 0.0)
+
+    def action_view_rebate_balance(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_balance_line_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
+
     def action_view_rebate_records(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_record_action")

@@ -1,9 +1,32 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
 
 
 class SaleOrder(models.Model):
     _name = "sale.order"
     _inherit = ["sale.order", "rebate.projection.mixin"]
+
+    rebate_balance_available = fields.Monetary(
+        string="Rebate Balance", compute="_compute_rebate_balance_available", currency_field="company_currency_id",
+        help="What the customer can still use as a discount on this order (返利余额).")
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    rebate_discount_amount = fields.Monetary(
+        string="Rebate Balance Used", compute="_compute_rebate_balance_available",
+        help="The untaxed discount this order takes from the customer's rebate balance.")
+
+    @api.depends("partner_id", "company_id", "order_line.price_subtotal", "order_line.is_rebate_discount")
+    def _compute_rebate_balance_available(self):
+        groups = self.env["rebate.balance"].sudo()._read_group(
+            [("partner_id", "in", self.partner_id.commercial_partner_id.ids), ("amount", ">", 0)],
+            ["partner_id", "company_id"], ["amount:sum"])
+        totals = {(partner.id, company.id): amount for partner, company, amount in groups}
+        for order in self:
+            order.rebate_balance_available = totals.get(
+                (order.partner_id.commercial_partner_id.id, order.company_id.id), 0.0)
+            order.rebate_discount_amount = -sum(order.order_line.filtered("is_rebate_discount").mapped("price_subtotal"))
 
     @api.depends("partner_id", "date_order", "order_line.price_subtotal", "order_line.product_uom_qty",
                  "order_line.qty_invoiced", "order_line.product_id", "state", "company_id")
@@ -21,7 +44,7 @@ class SaleOrder(models.Model):
         if self.state == "cancel":
             return []
         items = []
-        for line in self.order_line.filtered(lambda l: l.product_id and not l.display_type):
+        for line in self.order_line.filtered(lambda l: l.product_id and not l.display_type and not l.is_rebate_discount):
             ordered = line.product_uom_qty
             if not ordered:
                 continue
@@ -32,3 +55,168 @@ class SaleOrder(models.Model):
                 (ordered - line.qty_invoiced) if share else 0.0, line.product_id.uom_id, round=False)
             items.append((line.product_id, amount, qty))
         return self._group_rebate_lines(items)
+
+    # ------------------------------------------------------------------ 返利抵扣: the balance as discount
+
+    def _rebate_balance_plan(self):
+        """``[(balance, usable, eligible lines)]``: for each of the customer's balances in the
+        order's company, what it can pay of this order today (its policy's share of the lines it
+        may discount, never more than what has not expired)."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        balances = self.env["rebate.balance"].sudo().search([
+            ("partner_id", "=", partner.id), ("company_id", "=", self.company_id.id), ("amount", ">", 0)],
+            order="id")
+        day = self._rebate_date()
+        goods = self.order_line.filtered(
+            lambda l: not l.display_type and not l.is_rebate_discount and l.product_id and l.price_subtotal > 0)
+        plan = []
+        for balance in balances:
+            policy = balance.policy_id
+            lines = goods.filtered(lambda l: l.product_id not in policy.balance_excluded_product_ids)
+            base = sum(lines.mapped("price_subtotal"))
+            cap = base * policy.balance_max_share / 100.0 if policy.balance_max_share else base
+            usable = self.currency_id.round(min(balance._available(day), cap))
+            plan.append((balance, max(usable, 0.0), lines))
+        return plan
+
+    def _check_rebate_balance_order(self):
+        self.ensure_one()
+        if self.state not in ("draft", "sent"):
+            raise UserError(self.env._("The rebate balance is used on quotations, before they are confirmed."))
+        if self.currency_id != self.company_id.currency_id:
+            raise UserError(self.env._(
+                "Rebate balances are in %(currency)s: this order is in %(order_currency)s.",
+                currency=self.company_id.currency_id.name, order_currency=self.currency_id.name))
+
+    def action_apply_rebate_balance(self, amount=None):
+        """Add discount lines paid with the customer's balance, up to ``amount`` (None: as much as
+        the policies allow). Each line is split per tax like the goods it discounts, so the invoice
+        states sale and discount separately and VAT is computed on the net. Applying again
+        replaces the previous lines; the balance itself is used when the order is confirmed."""
+        self.ensure_one()
+        self._check_rebate_balance_order()
+        self.order_line.filtered("is_rebate_discount").unlink()
+        plan = self._rebate_balance_plan()
+        available = sum(balance.amount for balance, _usable, _lines in plan)
+        usable = self.currency_id.round(sum(usable for _balance, usable, _lines in plan))
+        if amount is None:
+            amount = usable
+        amount = self.currency_id.round(amount)
+        if self.currency_id.compare_amounts(amount, 0) < 0:
+            raise UserError(self.env._("The amount of rebate balance to use cannot be negative."))
+        if not plan or self.currency_id.is_zero(usable) and self.currency_id.is_zero(amount):
+            if plan and self.currency_id.is_zero(usable):
+                raise UserError(self.env._(
+                    "%s has a rebate balance, but none of it can be used on this order (expired, or no "
+                    "line it may discount).", self.partner_id.commercial_partner_id.display_name))
+            raise UserError(self.env._("%s has no rebate balance to use in %s.",
+                                       self.partner_id.commercial_partner_id.display_name, self.company_id.name))
+        if self.currency_id.compare_amounts(amount, available) > 0:
+            raise UserError(self.env._(
+                "%(partner)s has %(available)s of rebate balance: %(amount)s cannot be used.",
+                partner=self.partner_id.commercial_partner_id.display_name, available=available, amount=amount))
+        if self.currency_id.compare_amounts(amount, usable) > 0:
+            raise UserError(self.env._(
+                "At most %(usable)s of the rebate balance can be used on this order (the policies' share of "
+                "the order and the balance not expired): %(amount)s is too much.", usable=usable, amount=amount))
+        commands = []
+        left = amount
+        for balance, balance_usable, lines in plan:
+            use = min(left, balance_usable)
+            if self.currency_id.is_zero(use):
+                continue
+            commands += self._prepare_rebate_discount_lines(balance, use, lines)
+            left = self.currency_id.round(left - use)
+        self.write({"order_line": commands})
+        return True
+
+    def _prepare_rebate_discount_lines(self, balance, amount, lines):
+        """One discount line per group of taxes, each the group's share of ``amount`` (untaxed)."""
+        product = self.env.ref("customer_rebate.product_rebate_balance_discount")
+        by_taxes = defaultdict(float)
+        for line in lines:
+            by_taxes[line.tax_ids] += line.price_subtotal
+        base = sum(by_taxes.values())
+        commands, left = [], amount
+        groups = sorted(by_taxes.items(), key=lambda item: -item[1])
+        for index, (taxes, subtotal) in enumerate(groups):
+            part = left if index == len(groups) - 1 else self.currency_id.round(amount * subtotal / base)
+            left = self.currency_id.round(left - part)
+            price = part
+            if any(tax.price_include for tax in taxes):
+                # the balance is untaxed: a price that includes the tax carries it on top
+                price = taxes.compute_all(part, currency=self.currency_id, handle_price_include=False)["total_included"]
+            commands.append(Command.create({
+                "product_id": product.id,
+                "name": self.env._("Rebate balance used (%(policy)s)%(taxes)s", policy=balance.policy_id.display_name,
+                                   taxes=f" – {', '.join(taxes.mapped('name'))}" if taxes else ""),
+                "product_uom_qty": 1.0,
+                "price_unit": -price,
+                "tax_ids": [Command.set(taxes.ids)],
+                "is_rebate_discount": True,
+                "rebate_balance_id": balance.id,
+                "sequence": 10000,
+            }))
+        return commands
+
+    def _use_rebate_balances(self):
+        """Take the discount lines' amounts off the balances, under row locks: two orders using
+        the same balance at the same moment give one success and one clear error."""
+        lines = self.order_line.filtered(lambda l: l.is_rebate_discount and l.product_uom_qty)
+        if not lines:
+            return
+        for line in lines:
+            balance = line.rebate_balance_id
+            order = line.order_id
+            if balance.partner_id != order.partner_id.commercial_partner_id or balance.company_id != order.company_id:
+                raise UserError(self.env._(
+                    "Order %(order)s uses the rebate balance of %(partner)s in %(company)s: a balance pays only "
+                    "its own customer's orders in its company. Apply the balance again.",
+                    order=order.name, partner=balance.partner_id.display_name, company=balance.company_id.name))
+            if order.currency_id != balance.currency_id:
+                raise UserError(self.env._("Order %s is not in the rebate balance's currency.", order.name))
+        balances = lines.rebate_balance_id.sudo()
+        balances._lock()
+        used = defaultdict(float)
+        for line in lines:
+            used[line.rebate_balance_id] += -line.price_subtotal
+        for balance, amount in used.items():
+            available = balance.sudo()._available(lines.order_id[:1]._rebate_date())
+            if balance.currency_id.compare_amounts(amount, available) > 0:
+                raise UserError(self.env._(
+                    "%(partner)s has %(available)s of rebate balance left under %(policy)s (what expired "
+                    "excluded): the %(amount)s this order uses is more. Apply the balance again.",
+                    partner=balance.partner_id.display_name, available=available,
+                    policy=balance.policy_id.display_name, amount=amount))
+        self.env["rebate.balance"].sudo()._add_lines([
+            {"balance_id": line.rebate_balance_id.id, "kind": "used", "amount": line.price_subtotal,
+             "sale_order_id": line.order_id.id, "sale_line_id": line.id, "date": line.order_id._rebate_date(),
+             "name": self.env._("Used on %s", line.order_id.name)}
+            for line in lines
+        ])
+
+    def action_confirm(self):
+        self.filtered(lambda o: o.state in ("draft", "sent"))._use_rebate_balances()
+        return super().action_confirm()
+
+    def _action_cancel(self):
+        lines = self.filtered(lambda o: o.state == "sale").order_line.filtered(
+            lambda l: l.is_rebate_discount and not l.qty_invoiced)
+        result = super()._action_cancel()
+        for order in lines.order_id:
+            lines.filtered(lambda l: l.order_id == order)._give_back_rebate_balance(
+                self.env._("Given back: %s cancelled", order.name))
+        return result
+
+    def action_open_rebate_balance_wizard(self):
+        self.ensure_one()
+        self._check_rebate_balance_order()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Use Rebate Balance"),
+            "res_model": "rebate.balance.apply.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }

@@ -26,3 +26,5 @@ from . import test_books_goods
 from . import test_books_accruals
 from . import test_books_negative
 from . import test_books_guards
+from . import test_balance_discount
+from . import test_balance_concurrency
