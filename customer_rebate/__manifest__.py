@@ -28,6 +28,7 @@
         "wizards/rebate_balance_apply_wizard_views.xml",
         "views/rebate_projection_templates.xml",
         "views/rebate_portal_templates.xml",
+        "report/rebate_balance_templates.xml",
         "wizards/rebate_compute_wizard_views.xml",
         "wizards/rebate_export_wizard_views.xml",
         "views/rebate_menus.xml",

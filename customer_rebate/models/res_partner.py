@@ -59,6 +59,18 @@ class ResPartner(models.Model):
         for partner in self:
             partner.rebate_balance = totals.get(partner.commercial_partner_id.id, 0.0)
 
+    def _rebate_balance_amount(self, company):
+        """The commercial partner's balance in ``company``, for statements and notices (which a
+        customer or a portal page may render without access to the ledger's model)."""
+        self.ensure_one()
+        return sum(self.env["rebate.balance"].sudo().search(
+            [("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)]).mapped("amount"))
+
+    def _rebate_balance_lines(self, company, limit=10):
+        self.ensure_one()
+        return self.env["rebate.balance.line"].sudo().search(
+            [("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)], limit=limit)
+
     def action_view_rebate_balance(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_balance_line_action")

@@ -53,6 +53,19 @@ class TestBalanceDiscount(BalanceCommon):
         line = self.env["rebate.balance.line"].search([("partner_id", "=", self.customer_a.id)])
         self.assertEqual((line.kind, line.amount, line.settlement_id), ("earned", 6000.0, self.settlement))
 
+    def test_statement_and_notice_show_the_balance_and_its_lines(self):
+        order = self.order((self.goods_13, 10, 5000.0))
+        order.action_apply_rebate_balance(2000.0)
+        order.action_confirm()
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "customer_rebate.action_report_rebate_settlement", self.settlement.ids)
+        html = html.decode()
+        self.assertIn("Rebate balance:", html)
+        self.assertIn("4,000.00", html, "6,000 earned, 2,000 used")
+        self.assertIn(order.name, html)
+        self.settlement.action_notify()
+        self.assertIn("rebate balance", self.settlement.message_ids[0].body)
+
     def test_source_example_used_on_a_taxed_order_lowers_the_vat(self):
         order = self.order((self.goods_13, 10, 5000.0))
         self.assertEqual(order.rebate_balance_available, 6000.0)
