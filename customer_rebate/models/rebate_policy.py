@@ -2,9 +2,12 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import formatLang
+from odoo.tools import format_date, formatLang
 
-from ..engine import Tier, period_containing, to_decimal, validate_tiers
+from ..engine import (
+    MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Tier, amount_in_bounds, period_containing,
+    to_decimal, validate_bounds, validate_tiers,
+)
 
 # Changing one of these on a policy that already has confirmed records would make those records
 # unexplainable: such a change is a new version (action_revise), not an edit.
@@ -304,6 +307,41 @@ class RebatePolicy(models.Model):
                 raise ValidationError(self.env._(
                     "Policy %(policy)s pays out in goods: choose the free product.",
                     policy=policy.display_name))
+
+    @api.constrains("tier_ids", "cap_amount", "date_start", "date_end", "min_seniority_months")
+    def _check_bounds(self):
+        """Amounts, thresholds, dates, seniority and the number of tiers within the engine's bounds
+        (see ``engine/bounds.py``): beyond them a policy would fail every order and invoice of its
+        customers, or print pages of tiers on every statement."""
+        largest = formatLang(self.env, float(MAX_AMOUNT), digits=0)
+        messages = {
+            "too_many_tiers": self.env._("a policy has at most %(count)s tiers", count=MAX_TIERS),
+            "threshold_too_large": self.env._("a threshold cannot exceed %(max)s", max=largest),
+            "amount_too_large": self.env._("a fixed amount cannot exceed %(max)s", max=largest),
+            "cap_too_large": self.env._("the cap cannot exceed %(max)s", max=largest),
+            "date_out_of_range": self.env._(
+                "the dates must lie between %(first)s and %(last)s",
+                first=format_date(self.env, MIN_DATE), last=format_date(self.env, MAX_DATE)),
+            "seniority_too_long": self.env._(
+                "the minimum seniority cannot exceed %(months)s months", months=MAX_SENIORITY_MONTHS),
+            "quantity_too_large": self.env._("a free quantity cannot exceed %(max)s", max=largest),
+        }
+        for policy in self:
+            # every figure a tier holds, whichever of them the policy uses
+            tiers = [
+                Tier(threshold=to_decimal(tier.threshold), fixed_amount=to_decimal(tier.fixed_amount))
+                for tier in policy.tier_ids
+            ]
+            problems = [code for code, _index in validate_bounds(
+                tiers, cap=policy.cap_amount, date_start=policy.date_start or None,
+                date_end=policy.date_end or None, seniority_months=policy.min_seniority_months)]
+            if not all(amount_in_bounds(tier.goods_qty) for tier in policy.tier_ids):
+                problems.append("quantity_too_large")
+            if problems:
+                raise ValidationError(self.env._(
+                    "The terms of policy %(policy)s are out of bounds: %(problems)s.",
+                    policy=policy.display_name,
+                    problems="; ".join(messages[code] for code in dict.fromkeys(problems))))
 
     def _engine_tiers(self):
         """The policy's tiers as engine values, in the order the user set them."""

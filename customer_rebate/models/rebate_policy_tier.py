@@ -40,6 +40,10 @@ class RebatePolicyTier(models.Model):
                 reward = self.env._("%(rate)s %%", rate=policy._format_rate(tier.rate))
             tier.display_name = self.env._("≥ %(threshold)s: %(reward)s", threshold=threshold, reward=reward)
 
+    @api.constrains("policy_id", "threshold", "fixed_amount", "goods_qty")
+    def _check_bounds(self):
+        self.policy_id._check_bounds()
+
     @api.model_create_multi
     def create(self, vals_list):
         tiers = super().create(vals_list)
