@@ -356,7 +356,15 @@ class RebatePolicy(models.Model):
             [tuple(self.ids)])
         self.invalidate_recordset(["last_compute_date"])
 
+    def _check_compute_access(self):
+        """Computing creates, rewrites and removes records and stamps the policies: checked before
+        any aggregate runs or any row is locked, so a read-only user costs nothing."""
+        self.check_access("write")
+        self.env["rebate.record"].check_access("create")
+        self.env["rebate.record"].check_access("unlink")
+
     def _compute_records(self, date_from=None, date_to=None):
+        self._check_compute_access()
         policies = self.filtered(lambda p: p.state == "active")
         if not policies:
             return self.env["rebate.record"]
@@ -369,6 +377,7 @@ class RebatePolicy(models.Model):
 
     def action_compute(self):
         """Compute (or recompute) the records of every period of the policy that has begun."""
+        self._check_compute_access()
         inactive = self.filtered(lambda p: p.state != "active")
         if inactive:
             raise UserError(self.env._(
