@@ -22,3 +22,4 @@ from . import test_export_xlsx
 from . import test_effect_review
 from . import test_policy_bounds
 from . import test_security_compute
+from . import test_security_exports

@@ -119,7 +119,8 @@ class RebateExportWizard(models.TransientModel):
             records = Record.browse(chunk)
             for record in records:
                 settlement = record.settlement_id
-                document = settlement.move_id.name or settlement.picking_id.name or ""
+                # the payout document's reference only: a rebate user may not read the entry itself
+                document = settlement.move_id.sudo().name or settlement.picking_id.sudo().name or ""
                 sheet.write_string(row, 0, record.partner_id.display_name or "")
                 sheet.write_string(row, 1, record.policy_id.display_name or "")
                 sheet.write_string(row, 2, record.period_label or "")
