@@ -23,3 +23,4 @@ from . import test_effect_review
 from . import test_policy_bounds
 from . import test_security_compute
 from . import test_security_exports
+from . import test_security_reports
