@@ -2,7 +2,7 @@
     "name": "Customer Rebates",
     "summary": "Rebate policies on amount, quantity, promotions and partnerships: records from "
                "posted invoices, payout as credit note, cash or goods, projections and reports",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/Sales",
     "website": "https://github.com/customer-rebate/customer_rebate",
     "author": "customer_rebate developers",

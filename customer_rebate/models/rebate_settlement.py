@@ -47,7 +47,7 @@ class RebateSettlement(models.Model):
     goods_remainder = fields.Monetary(
         string="Not Given in Goods", readonly=True, copy=False,
         help="The part of the rebate that whole units of the free product could not make up.")
-    note = fields.Html()
+    note = fields.Html(groups="customer_rebate.group_rebate_user")
 
     @api.depends("record_ids.amount")
     def _compute_amount(self):
@@ -402,9 +402,11 @@ class RebateRecordSettlement(models.Model):
     settlement_date = fields.Date(related="settlement_id.date", string="Settlement Date")
     settlement_move_id = fields.Many2one(related="settlement_id.move_id", string="Payout Document")
     accrual_move_id = fields.Many2one("account.move", string="Accrual Entry", readonly=True, copy=False,
-                                      check_company=True, index="btree_not_null")
+                                      check_company=True, index="btree_not_null",
+                                      groups="customer_rebate.group_rebate_user")
     accrual_reversal_move_id = fields.Many2one("account.move", string="Accrual Reversal", readonly=True,
-                                               copy=False, check_company=True)
+                                               copy=False, check_company=True,
+                                               groups="customer_rebate.group_rebate_user")
 
     def _lock_for_settlement(self):
         """Row locks on the records, taken without waiting: a second user settling the same

@@ -24,3 +24,4 @@ from . import test_policy_bounds
 from . import test_security_compute
 from . import test_security_exports
 from . import test_security_reports
+from . import test_security_portal
