@@ -100,7 +100,7 @@ class RebatePolicy(models.Model):
         [("rate", "Percentage"), ("fixed", "Fixed Amount")],
         string="Rebate As", required=True, default="rate", tracking=True)
     cap_amount = fields.Monetary(
-        string="Cap", currency_field="currency_id", tracking=True,
+        string="Cap", currency_field="currency_id", tracking=True, groups="customer_rebate.group_rebate_user",
         help="Highest rebate per customer and period; 0 means no cap.")
     track_progress = fields.Boolean(
         string="Track Customers Below the First Tier", default=True,
@@ -118,15 +118,17 @@ class RebatePolicy(models.Model):
              "products delivered from stock.")
     expense_account_id = fields.Many2one(
         "account.account", string="Rebate Expense Account", check_company=True, tracking=True,
+        groups="customer_rebate.group_rebate_user",
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost', 'income'))]",
         help="Where the rebate is booked as a sales expense (or as a reduction of income).")
     accrual_account_id = fields.Many2one(
         "account.account", string="Accrued Rebates Account", check_company=True, tracking=True,
+        groups="customer_rebate.group_rebate_user",
         domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
         help="If set, confirming a record books the expense against this liability; the payout "
              "then clears it.")
     journal_id = fields.Many2one(
-        "account.journal", check_company=True, tracking=True,
+        "account.journal", check_company=True, tracking=True, groups="customer_rebate.group_rebate_user",
         domain="[('type', 'in', ('sale', 'general'))]",
         help="Journal of the credit notes (a sales journal) or of the cash entries (a miscellaneous journal).")
     goods_product_id = fields.Many2one(
@@ -143,22 +145,23 @@ class RebatePolicy(models.Model):
         help="How many units are given: the rebate amount divided by the product's sales price or "
              "cost (rounded down to its unit of measure), or the quantity set on the tier reached.")
     credit_note_tax_ids = fields.Many2many(
-        "account.tax", string="Credit Note Taxes", check_company=True,
+        "account.tax", string="Credit Note Taxes", check_company=True, groups="customer_rebate.group_rebate_user",
         domain="[('type_tax_use', '=', 'sale')]",
         help="Taxes on the rebate lines of credit notes, where the rebate reduces a taxed sale. "
              "Leave empty for an untaxed rebate.")
     allow_negative_stock = fields.Boolean(
+        groups="customer_rebate.group_rebate_user",
         help="Deliver a goods rebate even when the free product is not in stock.")
     mail_template_id = fields.Many2one(
-        "mail.template", string="Notice Template",
+        "mail.template", string="Notice Template", groups="customer_rebate.group_rebate_user",
         domain="[('model', '=', 'rebate.record')]",
         help="Mail sent to the customer with their rebate statement when a rebate is confirmed; "
              "empty for the standard \"rebate earned\" notice.")
     auto_notify = fields.Boolean(
-        string="Notify Customers Automatically",
+        string="Notify Customers Automatically", groups="customer_rebate.group_rebate_user",
         help="Send the \"rebate earned\" notice when a record is confirmed and the \"rebate paid\" "
              "notice when it is paid out.")
-    note = fields.Html(string="Internal Notes")
+    note = fields.Html(string="Internal Notes", groups="customer_rebate.group_rebate_user")
     summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
 
     _code_version_unique = models.Constraint(
@@ -218,8 +221,10 @@ class RebatePolicy(models.Model):
         "tier_ids.threshold", "tier_ids.rate", "tier_ids.fixed_amount", "amount_type", "tier_mode",
         "basis", "period", "cap_amount", "currency_id", "min_seniority_months")
     def _compute_summary(self):
+        # The terms in words are what salespeople explain to customers (the statement prints them
+        # too): the cap they mention is read as the policy's, not as the user's field.
         for policy in self:
-            policy.summary = policy._summary_text()
+            policy.summary = policy.sudo()._summary_text()
 
     def _summary_text(self):
         """"5 % of quarterly purchases once they reach 100,000.00", and its multi-tier forms."""

@@ -25,3 +25,4 @@ from . import test_security_compute
 from . import test_security_exports
 from . import test_security_reports
 from . import test_security_portal
+from . import test_security_salesperson
