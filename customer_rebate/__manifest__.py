@@ -24,6 +24,7 @@
         "views/res_partner_views.xml",
         "views/rebate_projection_templates.xml",
         "views/rebate_portal_templates.xml",
+        "views/res_config_settings_views.xml",
         "wizards/rebate_compute_wizard_views.xml",
         "wizards/rebate_export_wizard_views.xml",
         "views/rebate_menus.xml",

@@ -6,6 +6,8 @@ from . import rebate_record
 from . import rebate_settlement
 from . import rebate_projection_mixin
 from . import rebate_notice
+from . import res_company
+from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import sale_order

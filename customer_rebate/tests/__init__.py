@@ -26,3 +26,4 @@ from . import test_security_exports
 from . import test_security_reports
 from . import test_security_portal
 from . import test_security_salesperson
+from . import test_security_own_customers
