@@ -27,3 +27,4 @@ from . import test_security_reports
 from . import test_security_portal
 from . import test_security_salesperson
 from . import test_security_own_customers
+from . import test_export_sheet_limit
