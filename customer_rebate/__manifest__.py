@@ -2,7 +2,7 @@
     "name": "Customer Rebates",
     "summary": "Rebate policies on amount, quantity, promotions and partnerships: records from "
                "posted invoices, payout as credit note, cash or goods, projections and reports",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/Sales",
     "website": "https://github.com/customer-rebate/customer_rebate",
     "author": "customer_rebate developers",
@@ -29,6 +29,7 @@
         "views/rebate_projection_templates.xml",
         "views/rebate_portal_templates.xml",
         "report/rebate_balance_templates.xml",
+        "views/res_config_settings_views.xml",
         "wizards/rebate_compute_wizard_views.xml",
         "wizards/rebate_export_wizard_views.xml",
         "views/rebate_menus.xml",

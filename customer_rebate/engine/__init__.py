@@ -5,6 +5,10 @@ amounts, ``datetime.date`` days) in bulk, call the functions, and write the resu
 every rule testable in milliseconds without a database, and keeps one implementation of each rule.
 """
 
+from .bounds import (
+    MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, amount_in_bounds, date_in_bounds,
+    validate_bounds,
+)
 from .periods import (
     Period, add_months, iter_periods, period_containing, previous_period, same_period_last_year,
     seniority_reached,
@@ -14,12 +18,19 @@ from .tiers import RebateResult, Tier, compute_rebate, validate_tiers
 from .projection import Projection, project
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_DATE",
+    "MAX_SENIORITY_MONTHS",
+    "MAX_TIERS",
+    "MIN_DATE",
     "Period",
     "Projection",
     "RebateResult",
     "Tier",
     "add_months",
+    "amount_in_bounds",
     "compute_rebate",
+    "date_in_bounds",
     "iter_periods",
     "period_containing",
     "previous_period",
@@ -28,5 +39,6 @@ __all__ = [
     "same_period_last_year",
     "seniority_reached",
     "to_decimal",
+    "validate_bounds",
     "validate_tiers",
 ]

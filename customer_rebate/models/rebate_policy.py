@@ -2,9 +2,12 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import formatLang
+from odoo.tools import format_date, formatLang
 
-from ..engine import Tier, period_containing, to_decimal, validate_tiers
+from ..engine import (
+    MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Tier, amount_in_bounds, period_containing,
+    to_decimal, validate_bounds, validate_tiers,
+)
 
 # Changing one of these on a policy that already has confirmed records would make those records
 # unexplainable: such a change is a new version (action_revise), not an edit.
@@ -97,7 +100,7 @@ class RebatePolicy(models.Model):
         [("rate", "Percentage"), ("fixed", "Fixed Amount")],
         string="Rebate As", required=True, default="rate", tracking=True)
     cap_amount = fields.Monetary(
-        string="Cap", currency_field="currency_id", tracking=True,
+        string="Cap", currency_field="currency_id", tracking=True, groups="customer_rebate.group_rebate_user",
         help="Highest rebate per customer and period; 0 means no cap.")
     track_progress = fields.Boolean(
         string="Track Customers Below the First Tier", default=True,
@@ -118,15 +121,17 @@ class RebatePolicy(models.Model):
              "of those sales.")
     expense_account_id = fields.Many2one(
         "account.account", string="Rebate Expense Account", check_company=True, tracking=True,
+        groups="customer_rebate.group_rebate_user",
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost', 'income'))]",
         help="Where the rebate is booked as a sales expense (or as a reduction of income).")
     accrual_account_id = fields.Many2one(
         "account.account", string="Accrued Rebates Account", check_company=True, tracking=True,
+        groups="customer_rebate.group_rebate_user",
         domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
         help="If set, confirming a record books the expense against this liability; the payout "
              "then clears it.")
     journal_id = fields.Many2one(
-        "account.journal", check_company=True, tracking=True,
+        "account.journal", check_company=True, tracking=True, groups="customer_rebate.group_rebate_user",
         domain="[('type', 'in', ('sale', 'general'))]",
         help="Journal of the credit notes (a sales journal) or of the cash entries (a miscellaneous journal).")
     goods_product_id = fields.Many2one(
@@ -163,22 +168,23 @@ class RebatePolicy(models.Model):
         help="What is left of a balance this many months after its payout expires and goes back to "
              "the expense; 0 for no expiry.")
     credit_note_tax_ids = fields.Many2many(
-        "account.tax", string="Credit Note Taxes", check_company=True,
+        "account.tax", string="Credit Note Taxes", check_company=True, groups="customer_rebate.group_rebate_user",
         domain="[('type_tax_use', '=', 'sale')]",
         help="Taxes on the rebate lines of credit notes, where the rebate reduces a taxed sale. "
              "Leave empty for an untaxed rebate.")
     allow_negative_stock = fields.Boolean(
+        groups="customer_rebate.group_rebate_user",
         help="Deliver a goods rebate even when the free product is not in stock.")
     mail_template_id = fields.Many2one(
-        "mail.template", string="Notice Template",
+        "mail.template", string="Notice Template", groups="customer_rebate.group_rebate_user",
         domain="[('model', '=', 'rebate.record')]",
         help="Mail sent to the customer with their rebate statement when a rebate is confirmed; "
              "empty for the standard \"rebate earned\" notice.")
     auto_notify = fields.Boolean(
-        string="Notify Customers Automatically",
+        string="Notify Customers Automatically", groups="customer_rebate.group_rebate_user",
         help="Send the \"rebate earned\" notice when a record is confirmed and the \"rebate paid\" "
              "notice when it is paid out.")
-    note = fields.Html(string="Internal Notes")
+    note = fields.Html(string="Internal Notes", groups="customer_rebate.group_rebate_user")
     summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
 
     _code_version_unique = models.Constraint(
@@ -244,8 +250,10 @@ class RebatePolicy(models.Model):
         "tier_ids.threshold", "tier_ids.rate", "tier_ids.fixed_amount", "amount_type", "tier_mode",
         "basis", "period", "cap_amount", "currency_id", "min_seniority_months")
     def _compute_summary(self):
+        # The terms in words are what salespeople explain to customers (the statement prints them
+        # too): the cap they mention is read as the policy's, not as the user's field.
         for policy in self:
-            policy.summary = policy._summary_text()
+            policy.summary = policy.sudo()._summary_text()
 
     def _summary_text(self):
         """"5 % of quarterly purchases once they reach 100,000.00", and its multi-tier forms."""
@@ -342,6 +350,41 @@ class RebatePolicy(models.Model):
                 raise ValidationError(self.env._(
                     "Policy %(policy)s pays out in goods: choose the free product.",
                     policy=policy.display_name))
+
+    @api.constrains("tier_ids", "cap_amount", "date_start", "date_end", "min_seniority_months")
+    def _check_bounds(self):
+        """Amounts, thresholds, dates, seniority and the number of tiers within the engine's bounds
+        (see ``engine/bounds.py``): beyond them a policy would fail every order and invoice of its
+        customers, or print pages of tiers on every statement."""
+        largest = formatLang(self.env, float(MAX_AMOUNT), digits=0)
+        messages = {
+            "too_many_tiers": self.env._("a policy has at most %(count)s tiers", count=MAX_TIERS),
+            "threshold_too_large": self.env._("a threshold cannot exceed %(max)s", max=largest),
+            "amount_too_large": self.env._("a fixed amount cannot exceed %(max)s", max=largest),
+            "cap_too_large": self.env._("the cap cannot exceed %(max)s", max=largest),
+            "date_out_of_range": self.env._(
+                "the dates must lie between %(first)s and %(last)s",
+                first=format_date(self.env, MIN_DATE), last=format_date(self.env, MAX_DATE)),
+            "seniority_too_long": self.env._(
+                "the minimum seniority cannot exceed %(months)s months", months=MAX_SENIORITY_MONTHS),
+            "quantity_too_large": self.env._("a free quantity cannot exceed %(max)s", max=largest),
+        }
+        for policy in self:
+            # every figure a tier holds, whichever of them the policy uses
+            tiers = [
+                Tier(threshold=to_decimal(tier.threshold), fixed_amount=to_decimal(tier.fixed_amount))
+                for tier in policy.tier_ids
+            ]
+            problems = [code for code, _index in validate_bounds(
+                tiers, cap=policy.cap_amount, date_start=policy.date_start or None,
+                date_end=policy.date_end or None, seniority_months=policy.min_seniority_months)]
+            if not all(amount_in_bounds(tier.goods_qty) for tier in policy.tier_ids):
+                problems.append("quantity_too_large")
+            if problems:
+                raise ValidationError(self.env._(
+                    "The terms of policy %(policy)s are out of bounds: %(problems)s.",
+                    policy=policy.display_name,
+                    problems="; ".join(messages[code] for code in dict.fromkeys(problems))))
 
     def _engine_tiers(self):
         """The policy's tiers as engine values, in the order the user set them."""

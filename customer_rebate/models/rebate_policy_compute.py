@@ -19,6 +19,8 @@ from ..engine import (
 _logger = logging.getLogger(__name__)
 
 BASE_MOVE_TYPES = ("out_invoice", "out_refund")
+REBATE_USER = "customer_rebate.group_rebate_user"
+REBATE_MANAGER = "customer_rebate.group_rebate_manager"
 ZERO = Decimal(0)
 
 # Records are written by the computation, not by a person: no chatter message or follower per
@@ -29,11 +31,11 @@ COMPUTE_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "
 class RebatePolicy(models.Model):
     _inherit = "rebate.policy"
 
-    record_ids = fields.One2many("rebate.record", "policy_id", string="Records")
-    record_count = fields.Integer(compute="_compute_record_stats")
+    record_ids = fields.One2many("rebate.record", "policy_id", string="Records", groups=REBATE_USER)
+    record_count = fields.Integer(compute="_compute_record_stats", groups=REBATE_USER)
     record_amount = fields.Monetary(
-        string="Rebates Earned", compute="_compute_record_stats", currency_field="currency_id")
-    last_compute_date = fields.Datetime(string="Last Computed", readonly=True, copy=False)
+        string="Rebates Earned", compute="_compute_record_stats", currency_field="currency_id", groups=REBATE_USER)
+    last_compute_date = fields.Datetime(string="Last Computed", readonly=True, copy=False, groups=REBATE_USER)
 
     def _compute_record_stats(self):
         groups = self.env["rebate.record"]._read_group(
@@ -43,22 +45,29 @@ class RebatePolicy(models.Model):
         for policy in self:
             policy.record_count, policy.record_amount = stats.get(policy.id, (0, 0.0))
 
-    review_customer_count = fields.Integer(string="Customers with Sales", compute="_compute_review")
-    review_tiers = fields.Char(string="Customers per Tier", compute="_compute_review")
-    review_sales = fields.Monetary(string="Sales in Scope", compute="_compute_review", currency_field="currency_id")
-    review_earned = fields.Monetary(string="Rebates Confirmed", compute="_compute_review", currency_field="currency_id")
-    review_paid = fields.Monetary(string="Rebates Paid", compute="_compute_review", currency_field="currency_id")
-    review_cost_share = fields.Float(string="Rebate Cost (% of Sales)", compute="_compute_review", digits=(16, 2))
-    review_comparison = fields.Char(string="Compared With", compute="_compute_review")
+    # The review sums up every customer's sales under the policy: it follows the effect analysis,
+    # which is the managers'.
+    review_customer_count = fields.Integer(
+        string="Customers with Sales", compute="_compute_review", groups=REBATE_MANAGER)
+    review_tiers = fields.Char(string="Customers per Tier", compute="_compute_review", groups=REBATE_MANAGER)
+    review_sales = fields.Monetary(
+        string="Sales in Scope", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER)
+    review_earned = fields.Monetary(
+        string="Rebates Confirmed", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER)
+    review_paid = fields.Monetary(
+        string="Rebates Paid", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER)
+    review_cost_share = fields.Float(
+        string="Rebate Cost (% of Sales)", compute="_compute_review", digits=(16, 2), groups=REBATE_MANAGER)
+    review_comparison = fields.Char(string="Compared With", compute="_compute_review", groups=REBATE_MANAGER)
     review_inside_growth = fields.Float(
-        string="Sales Growth, Policy (%)", compute="_compute_review", digits=(16, 2),
+        string="Sales Growth, Policy (%)", compute="_compute_review", digits=(16, 2), groups=REBATE_MANAGER,
         help="Growth of the sales of the customers earning a rebate over the periods before.")
     review_comparison_growth = fields.Float(
-        string="Sales Growth, Comparison (%)", compute="_compute_review", digits=(16, 2),
+        string="Sales Growth, Comparison (%)", compute="_compute_review", digits=(16, 2), groups=REBATE_MANAGER,
         help="The same growth for customers outside the policy, or, for a policy over every "
              "customer, for those who stayed below the first tier.")
     review_uplift = fields.Monetary(
-        string="Sales Uplift", compute="_compute_review", currency_field="currency_id",
+        string="Sales Uplift", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER,
         help="Sales in scope minus the same customers' sales in the periods before.")
 
     def _compute_review(self):
@@ -363,7 +372,15 @@ class RebatePolicy(models.Model):
             [tuple(self.ids)])
         self.invalidate_recordset(["last_compute_date"])
 
+    def _check_compute_access(self):
+        """Computing creates, rewrites and removes records and stamps the policies: checked before
+        any aggregate runs or any row is locked, so a read-only user costs nothing."""
+        self.check_access("write")
+        self.env["rebate.record"].check_access("create")
+        self.env["rebate.record"].check_access("unlink")
+
     def _compute_records(self, date_from=None, date_to=None):
+        self._check_compute_access()
         policies = self.filtered(lambda p: p.state == "active")
         if not policies:
             return self.env["rebate.record"]
@@ -376,6 +393,7 @@ class RebatePolicy(models.Model):
 
     def action_compute(self):
         """Compute (or recompute) the records of every period of the policy that has begun."""
+        self._check_compute_access()
         inactive = self.filtered(lambda p: p.state != "active")
         if inactive:
             raise UserError(self.env._(

@@ -55,6 +55,10 @@ class RebatePolicyTier(models.Model):
                     "Policy %(policy)s pays fixed amounts: tier %(tier)s has a rate instead of an amount.",
                     policy=policy.display_name, tier=tier.display_name))
 
+    @api.constrains("policy_id", "threshold", "fixed_amount", "goods_qty")
+    def _check_bounds(self):
+        self.policy_id._check_bounds()
+
     @api.model_create_multi
     def create(self, vals_list):
         tiers = super().create(vals_list)

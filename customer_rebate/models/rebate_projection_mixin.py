@@ -1,9 +1,14 @@
+import logging
 from collections import defaultdict
 from decimal import Decimal
+
+import psycopg2
 
 from odoo import api, fields, models
 
 from ..engine import period_containing, project, to_decimal
+
+_logger = logging.getLogger(__name__)
 
 
 class RebateProjectionMixin(models.AbstractModel):
@@ -42,44 +47,68 @@ class RebateProjectionMixin(models.AbstractModel):
 
     # projection --------------------------------------------------------------------------------
 
-    def _rebate_policies(self):
+    def _rebate_candidate_policies(self):
+        """The active policies of the document's company running on its date, before their
+        customer scope is looked at."""
         self.ensure_one()
-        partner = self._rebate_partner().commercial_partner_id
         day = self._rebate_date()
-        if not partner or not day:
+        if not self._rebate_partner().commercial_partner_id or not day:
             return self.env["rebate.policy"]
-        policies = self.env["rebate.policy"].sudo().search([
+        return self.env["rebate.policy"].sudo().search([
             ("state", "=", "active"), ("company_id", "=", self.company_id.id),
             ("date_start", "<=", day), "|", ("date_end", "=", False), ("date_end", ">=", day),
         ])
-        return policies.filtered(lambda p: p._applies_to_partner(partner, day))
 
     def _get_rebate_projections(self):
-        """One dict per applicable policy, the figures as Decimals and their display texts."""
+        """One dict per applicable policy, the figures as Decimals and their display texts.
+
+        A policy whose projection fails (terms stored before today's bounds, a bug) never stops the
+        order or invoice from opening or printing: its line says so and the error is logged."""
         self.ensure_one()
         partner = self._rebate_partner().commercial_partner_id
         day = self._rebate_date()
         lines = None
         projections = []
-        for policy in self._rebate_policies():
-            if lines is None:
-                lines = self._rebate_document_lines()
-            period = period_containing(policy.period, day, policy.date_start, policy.date_end or None)
-            base_amount, base_qty = policy._compute_period_bases(
-                period.date_start, period.date_end, [partner.id]).get(partner.id, (Decimal(0), Decimal(0)))
-            scope = policy._scope_product_ids()
-            doc_amount = sum((to_decimal(a) for p, a, _q in lines if scope is None or p.id in scope), Decimal(0))
-            doc_qty = sum((to_decimal(q) for p, _a, q in lines if scope is None or p.id in scope), Decimal(0))
-            quantity = policy.basis == "quantity"
-            result = project(
-                base_qty if quantity else base_amount, policy._engine_tiers(), policy.tier_mode,
-                amount_to_date=base_amount if quantity else None,
-                measure_document=doc_qty if quantity else doc_amount,
-                amount_document=doc_amount if quantity else None,
-                cap=to_decimal(policy.cap_amount) if policy.cap_amount else None,
-                rounding=to_decimal(policy.currency_id.rounding))
-            projections.append(policy._projection_values(period, result, base_amount, base_qty, doc_amount, doc_qty))
+        for policy in self._rebate_candidate_policies():
+            try:
+                if not policy._applies_to_partner(partner, day):
+                    continue
+                if lines is None:
+                    lines = self._rebate_document_lines()
+                projections.append(self._project_rebate_policy(policy, partner, day, lines))
+            except psycopg2.Error:
+                raise  # the transaction is lost: nothing sensible to show
+            except Exception:  # whatever fails in one policy is shown in its line, not raised
+                _logger.warning("Rebate projection of policy %s (id %s) on %s failed",
+                                policy.display_name, policy.id, self, exc_info=True)
+                projections.append(self._rebate_projection_failure(policy))
         return projections
+
+    def _project_rebate_policy(self, policy, partner, day, lines):
+        period = period_containing(policy.period, day, policy.date_start, policy.date_end or None)
+        base_amount, base_qty = policy._compute_period_bases(
+            period.date_start, period.date_end, [partner.id]).get(partner.id, (Decimal(0), Decimal(0)))
+        scope = policy._scope_product_ids()
+        doc_amount = sum((to_decimal(a) for p, a, _q in lines if scope is None or p.id in scope), Decimal(0))
+        doc_qty = sum((to_decimal(q) for p, _a, q in lines if scope is None or p.id in scope), Decimal(0))
+        quantity = policy.basis == "quantity"
+        result = project(
+            base_qty if quantity else base_amount, policy._engine_tiers(), policy.tier_mode,
+            amount_to_date=base_amount if quantity else None,
+            measure_document=doc_qty if quantity else doc_amount,
+            amount_document=doc_amount if quantity else None,
+            cap=to_decimal(policy.cap_amount) if policy.cap_amount else None,
+            rounding=to_decimal(policy.currency_id.rounding))
+        return policy._projection_values(period, result, base_amount, base_qty, doc_amount, doc_qty)
+
+    def _rebate_projection_failure(self, policy):
+        return {
+            "policy": policy,
+            "policy_name": policy.display_name,
+            "failed": True,
+            "message": self.env._(
+                "This rebate cannot be projected: check the policy's terms (details in the server log)."),
+        }
 
     @api.depends_context("lang")
     def _compute_rebate_projection_html(self):

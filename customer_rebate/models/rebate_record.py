@@ -40,10 +40,10 @@ class RebateRecord(models.Model):
         string="Base Quantity", digits="Product Unit", readonly=True,
         help="Quantity invoiced minus quantity credited, in each product's unit of measure.")
     previous_base_amount = fields.Monetary(
-        string="Previous Period Sales", readonly=True,
+        string="Previous Period Sales", readonly=True, groups="customer_rebate.group_rebate_user",
         help="The customer's sales in the policy's scope in the period before, for the effect analysis.")
     last_year_base_amount = fields.Monetary(
-        string="Same Period Last Year", readonly=True,
+        string="Same Period Last Year", readonly=True, groups="customer_rebate.group_rebate_user",
         help="The customer's sales in the policy's scope in the same period a year before.")
     tier_id = fields.Many2one("rebate.policy.tier", string="Tier Reached", readonly=True, ondelete="restrict")
     rate = fields.Float(string="Rate (%)", digits=(5, 2), readonly=True, aggregator=None)

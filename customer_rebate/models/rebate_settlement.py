@@ -79,7 +79,7 @@ class RebateSettlement(models.Model):
         help="What earlier goods payouts could not give and this one adds to its quantity.")
     remainder_carried_to_id = fields.Many2one(
         "rebate.settlement", readonly=True, copy=False, index="btree_not_null")
-    note = fields.Html()
+    note = fields.Html(groups="customer_rebate.group_rebate_user")
 
     @api.depends("record_ids.amount", "paid_record_ids.amount")
     def _compute_amount(self):
@@ -816,14 +816,18 @@ class RebateRecordSettlement(models.Model):
     settlement_date = fields.Date(related="settlement_id.date", string="Settlement Date")
     settlement_move_id = fields.Many2one(related="settlement_id.move_id", string="Payout Document")
     accrual_move_id = fields.Many2one("account.move", string="Accrual Entry", readonly=True, copy=False,
-                                      check_company=True, index="btree_not_null")
+                                      check_company=True, index="btree_not_null",
+                                      groups="customer_rebate.group_rebate_user")
     accrual_reversal_move_id = fields.Many2one("account.move", string="Accrual Reversal", readonly=True,
-                                               copy=False, check_company=True)
+                                               copy=False, check_company=True,
+                                               groups="customer_rebate.group_rebate_user")
     accrual_account_id = fields.Many2one(
         "account.account", string="Accrued On", readonly=True, copy=False, check_company=True,
+        groups="customer_rebate.group_rebate_user",
         help="The liability account the accrual was booked on: the payout and the reversal clear this one.")
     accrual_expense_account_id = fields.Many2one(
-        "account.account", string="Accrual Expense", readonly=True, copy=False, check_company=True)
+        "account.account", string="Accrual Expense", readonly=True, copy=False, check_company=True,
+        groups="customer_rebate.group_rebate_user")
 
     def _lock_for_settlement(self):
         """Row locks on the records, taken without waiting: a second user settling the same

@@ -46,7 +46,7 @@ class ResPartner(models.Model):
             partner.rebate_outstanding = entry["confirmed"]
 
     rebate_balance = fields.Monetary(
-        string="Rebate Balance", compute="_compute_rebate_balance", currency_field="currency_id",
+        compute="_compute_rebate_balance", currency_field="currency_id",
         groups="sales_team.group_sale_salesman",
         help="返利余额: what the customer can still use as discount on later orders in the current company.")
 

@@ -110,8 +110,9 @@ class SaleOrder(models.Model):
                 raise UserError(self.env._(
                     "%s has a rebate balance, but none of it can be used on this order (expired, or no "
                     "line it may discount).", self.partner_id.commercial_partner_id.display_name))
-            raise UserError(self.env._("%s has no rebate balance to use in %s.",
-                                       self.partner_id.commercial_partner_id.display_name, self.company_id.name))
+            raise UserError(self.env._("%(partner)s has no rebate balance to use in %(company)s.",
+                                       partner=self.partner_id.commercial_partner_id.display_name,
+                                       company=self.company_id.name))
         if self.currency_id.compare_amounts(amount, available) > 0:
             raise UserError(self.env._(
                 "%(partner)s has %(available)s of rebate balance: %(amount)s cannot be used.",

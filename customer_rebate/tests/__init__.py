@@ -28,3 +28,11 @@ from . import test_books_negative
 from . import test_books_guards
 from . import test_balance_discount
 from . import test_balance_concurrency
+from . import test_policy_bounds
+from . import test_security_compute
+from . import test_security_exports
+from . import test_security_reports
+from . import test_security_portal
+from . import test_security_salesperson
+from . import test_security_own_customers
+from . import test_export_sheet_limit

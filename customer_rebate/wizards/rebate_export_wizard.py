@@ -5,6 +5,7 @@ a hundred thousand records do not grow the server's memory with them."""
 import base64
 import os
 import tempfile
+from dataclasses import dataclass
 
 import xlsxwriter
 
@@ -13,6 +14,19 @@ from odoo.exceptions import UserError
 from odoo.tools import split_every
 
 CHUNK = 5000
+# Rows of an Excel worksheet: past the last one xlsxwriter writes nothing (it returns -1), so the
+# detail report continues on a new sheet before it.
+MAX_SHEET_ROWS = 1048576
+
+
+@dataclass
+class DetailSheet:
+    """One sheet of the detail report: where its next record goes and what its rows add up to."""
+
+    sheet: object
+    next_row: int = 1
+    base: float = 0.0
+    amount: float = 0.0
 
 
 class RebateExportWizard(models.TransientModel):
@@ -94,7 +108,7 @@ class RebateExportWizard(models.TransientModel):
             sheet.write_formula(row, col, f"=SUBTOTAL(9,{cell_range})", formats["total_money"], value)
 
     def _write_detail(self, workbook, formats):
-        sheet = workbook.add_worksheet(self.env._("Rebate Detail"))
+        title = self.env._("Rebate Detail")
         columns = [
             (self.env._("Customer"), 30),
             (self.env._("Policy"), 32),
@@ -110,16 +124,34 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Settlement"), 18),
             (self.env._("Document"), 18),
         ]
-        self._start_sheet(sheet, formats, columns)
+        # each sheet: a header row, the records, its total row and room for the grand total
+        last_record_row = MAX_SHEET_ROWS - 3
+        sheets = []
+
+        def start_sheet():
+            sheet = workbook.add_worksheet(title if not sheets else f"{title} ({len(sheets) + 1})")
+            self._start_sheet(sheet, formats, columns)
+            sheets.append(DetailSheet(sheet))
+            return sheets[-1]
+
+        def finish_sheet(part, label):
+            part.sheet.autofilter(0, 0, max(part.next_row - 1, 1), len(columns) - 1)
+            self._total_row(part.sheet, formats, part.next_row, label, {5: part.base, 9: part.amount})
+
         states = dict(self.env["rebate.record"]._fields["state"]._description_selection(self.env))
         Record = self.env["rebate.record"]
         ids = Record.search(self._record_domain(), order="date_start, policy_id, partner_id, revision").ids
-        row, total_base, total_amount = 1, 0.0, 0.0
+        current = start_sheet()
         for chunk in split_every(CHUNK, ids):
             records = Record.browse(chunk)
             for record in records:
+                if current.next_row > last_record_row:
+                    finish_sheet(current, self.env._("Total of this sheet"))
+                    current = start_sheet()
+                sheet, row = current.sheet, current.next_row
                 settlement = record.settlement_id
-                document = settlement.move_id.name or settlement.picking_id.name or ""
+                # the payout document's reference only: a rebate user may not read the entry itself
+                document = settlement.move_id.sudo().name or settlement.picking_id.sudo().name or ""
                 sheet.write_string(row, 0, record.partner_id.display_name or "")
                 sheet.write_string(row, 1, record.policy_id.display_name or "")
                 sheet.write_string(row, 2, record.period_label or "")
@@ -133,14 +165,31 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_string(row, 10, states.get(record.state, record.state))
                 sheet.write_string(row, 11, settlement.name or "")
                 sheet.write_string(row, 12, document)
-                total_base += record.base_amount
-                total_amount += record.amount
-                row += 1
+                current.next_row += 1
+                current.base += record.base_amount
+                current.amount += record.amount
             # keep the ORM cache to one chunk
             self.env.invalidate_all()
-        sheet.autofilter(0, 0, max(row - 1, 1), len(columns) - 1)
-        self._total_row(sheet, formats, row, self.env._("Total"), {5: total_base, 9: total_amount})
-        return row - 1
+        if len(sheets) == 1:
+            finish_sheet(current, self.env._("Total"))
+        else:
+            finish_sheet(current, self.env._("Total of this sheet"))
+            self._grand_total_row(formats, self.env._("Total"), sheets)
+        return len(ids)
+
+    @staticmethod
+    def _grand_total_row(formats, label, sheets):
+        """Below the last sheet's total, the sum of every sheet's total row."""
+        last = sheets[-1]
+        row = last.next_row + 1
+        last.sheet.write(row, 0, label, formats["total_label"])
+        for col, field in ((5, "base"), (9, "amount")):
+            cells = ",".join(
+                f"{xlsxwriter.utility.quote_sheetname(part.sheet.name)}!"
+                f"{xlsxwriter.utility.xl_rowcol_to_cell(part.next_row, col)}"
+                for part in sheets)
+            value = sum(getattr(part, field) for part in sheets)
+            last.sheet.write_formula(row, col, f"=SUM({cells})", formats["total_money"], value)
 
     def _write_summary(self, workbook, formats):
         Record = self.env["rebate.record"]

@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    rebate_own_customers_only = fields.Boolean(
+        string="Rebate Users See Only Their Customers", default=True,
+        help="Rebate users whose sales access is limited to their own documents see the rebate "
+             "records and settlements of the customers they are the salesperson of, or that have no "
+             "salesperson, as they see sales orders. Rebate managers, and salespeople who see all "
+             "documents, see every customer.")

@@ -1,0 +1,8 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    rebate_own_customers_only = fields.Boolean(
+        related="company_id.rebate_own_customers_only", readonly=False)
