@@ -2,9 +2,9 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, http
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import RebateCommon
 
@@ -223,3 +223,29 @@ class TestBalanceDiscountErrors(BalanceCommon):
         order.action_confirm()
         with self.assertRaisesRegex(UserError, "before they are confirmed"):
             order.action_apply_rebate_balance()
+
+
+@tagged("post_install", "-at_install")
+class TestBalancePortal(BalanceCommon, HttpCase):
+    """The customer uses their balance on the quotation they were sent, in the portal."""
+
+    def test_customer_uses_the_balance_on_their_quotation(self):
+        portal_user = self.env["res.users"].create({
+            "name": "Customer A portal", "login": "customer_a_portal", "password": "customer_a_portal",
+            "partner_id": self.customer_a.id, "group_ids": [Command.set(self.env.ref("base.group_portal").ids)]})
+        order = self.order((self.goods_13, 10, 5000.0))
+        order.action_quotation_sent()
+        self.authenticate(portal_user.login, "customer_a_portal")
+        page = self.url_open(order.get_portal_url())
+        self.assertIn("Use my rebate balance", page.text)
+        response = self.url_open(f"/my/orders/{order.id}/rebate_balance?access_token={order.access_token}",
+                                 data={"csrf_token": http.Request.csrf_token(self)})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(order.rebate_discount_amount, 6000.0)
+        self.assertNotIn("Use my rebate balance", response.text)
+        # another customer's quotation is refused
+        other = self.order((self.goods_13, 10, 5000.0), partner=self.customer_b)
+        response = self.url_open(f"/my/orders/{other.id}/rebate_balance",
+                                 data={"csrf_token": http.Request.csrf_token(self)})
+        self.assertTrue(response.url.endswith("/my"), response.url)
+        self.assertFalse(self.discount_lines(other))
