@@ -7,7 +7,7 @@
     "website": "https://github.com/customer-rebate/customer_rebate",
     "author": "customer_rebate developers",
     "license": "LGPL-3",
-    "depends": ["sale_management", "sale_stock", "account"],
+    "depends": ["sale_management", "sale_stock", "account", "sms"],
     "external_dependencies": {"python": ["xlsxwriter", "num2words"]},
     "data": [
         "security/rebate_security.xml",
@@ -17,6 +17,7 @@
         "report/rebate_statement_templates.xml",
         "report/rebate_effect_report_views.xml",
         "data/mail_template_data.xml",
+        "data/sms_template_data.xml",
         "data/product_data.xml",
         "views/rebate_policy_views.xml",
         "wizards/rebate_settle_wizard_views.xml",

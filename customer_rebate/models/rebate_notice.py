@@ -18,13 +18,36 @@ class RebateNoticeMixin(models.AbstractModel):
     def _notice_ready(self):
         raise NotImplementedError
 
+    def _sms_template(self):
+        raise NotImplementedError
+
+    def _notice_channels(self):
+        """``(by mail, by SMS)`` for this document: what its policies ask, and an SMS only to a
+        customer who accepts them and has a number to send to."""
+        self.ensure_one()
+        channels = set(self._notice_policies().mapped("notice_channel")) or {"email"}
+        partner = self.partner_id
+        by_mail = bool(channels & {"email", "email_sms"})
+        by_sms = bool(channels & {"sms", "email_sms"}) and partner.rebate_notice_sms and bool(partner.phone)
+        return by_mail, by_sms
+
     def action_notify(self):
-        """Send the notice, with the statement attached, to every selected customer not notified
-        yet for this event, and log it in the chatter."""
+        """Send the notice to every selected customer not notified yet for this event, by mail
+        (the statement attached) and/or SMS as the policy says, logged in the chatter. The flag is
+        per event: a notice is never sent twice, whatever the channels."""
         for document in self.filtered(lambda d: not d.notice_sent and d._notice_ready()):
-            template = document._notice_template()
-            document.with_context(lang=document.partner_id.lang).message_post_with_source(
-                template, message_type="comment", subtype_xmlid="mail.mt_comment")
+            document = document.with_context(lang=document.partner_id.lang)
+            by_mail, by_sms = document._notice_channels()
+            if by_mail:
+                document.message_post_with_source(
+                    document._notice_template(), message_type="comment", subtype_xmlid="mail.mt_comment")
+            if by_sms:
+                document._message_sms_with_template(
+                    template=document._sms_template(), partner_ids=document.partner_id.ids)
+            if not by_sms and not by_mail:
+                document.message_post(body=self.env._(
+                    "No notice sent: the policy sends them by SMS and %s has no phone number, or does not "
+                    "accept SMS.", document.partner_id.display_name))
             document.notice_sent = True
         return True
 
@@ -44,6 +67,12 @@ class RebateRecordNotice(models.Model):
 
     def _notice_template(self):
         return self.policy_id.mail_template_id or self.env.ref("customer_rebate.mail_template_rebate_earned")
+
+    def _sms_template(self):
+        return self.env.ref("customer_rebate.sms_template_rebate_earned")
+
+    def _notice_policies(self):
+        return self.policy_id
 
     def _notice_ready(self):
         return self.state in ("confirmed", "settled") and self.amount > 0
@@ -66,6 +95,12 @@ class RebateSettlementNotice(models.Model):
 
     def _notice_template(self):
         return self.env.ref("customer_rebate.mail_template_rebate_paid")
+
+    def _sms_template(self):
+        return self.env.ref("customer_rebate.sms_template_rebate_paid")
+
+    def _notice_policies(self):
+        return (self.record_ids or self.paid_record_ids).policy_id
 
     def _notice_ready(self):
         return self.state == "done"

@@ -184,6 +184,11 @@ class RebatePolicy(models.Model):
         string="Notify Customers Automatically", groups="customer_rebate.group_rebate_user",
         help="Send the \"rebate earned\" notice when a record is confirmed and the \"rebate paid\" "
              "notice when it is paid out.")
+    notice_channel = fields.Selection(
+        [("email", "Email"), ("sms", "SMS"), ("email_sms", "Email and SMS")],
+        string="Notify By", default="email", required=True, tracking=True,
+        help="How customers are told (邮件或短信): an SMS goes to customers with a phone number who "
+             "accept rebate notices by SMS.")
     note = fields.Html(string="Internal Notes", groups="customer_rebate.group_rebate_user")
     summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
 

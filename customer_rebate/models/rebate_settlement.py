@@ -80,6 +80,13 @@ class RebateSettlement(models.Model):
     remainder_carried_to_id = fields.Many2one(
         "rebate.settlement", readonly=True, copy=False, index="btree_not_null")
     note = fields.Html(groups="customer_rebate.group_rebate_user")
+    method_label = fields.Char(compute="_compute_method_label", help="The payout method in words, for notices.")
+
+    @api.depends("method")
+    def _compute_method_label(self):
+        labels = dict(self._fields["method"]._description_selection(self.env))
+        for settlement in self:
+            settlement.method_label = labels.get(settlement.method, "")
 
     @api.depends("record_ids.amount", "paid_record_ids.amount")
     def _compute_amount(self):

@@ -4,6 +4,9 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    rebate_notice_sms = fields.Boolean(
+        string="Rebate Notices by SMS", default=True,
+        help="Send this customer's rebate notices by SMS too, where the policy says so.")
     rebate_record_count = fields.Integer(
         compute="_compute_rebate_totals", groups="customer_rebate.group_rebate_user")
     rebate_earned = fields.Monetary(

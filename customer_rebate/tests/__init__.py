@@ -36,3 +36,4 @@ from . import test_security_portal
 from . import test_security_salesperson
 from . import test_security_own_customers
 from . import test_export_sheet_limit
+from . import test_notice_sms
