@@ -10,6 +10,7 @@ from . import rebate_projection_mixin
 from . import rebate_notice
 from . import res_company
 from . import res_config_settings
+from . import res_currency
 from . import res_partner
 from . import account_move
 from . import account_move_line

@@ -172,6 +172,11 @@ class RebatePolicy(models.Model):
         domain="[('type_tax_use', '=', 'sale')]",
         help="Taxes on the rebate lines of credit notes, where the rebate reduces a taxed sale. "
              "Leave empty for an untaxed rebate.")
+    goods_output_tax_id = fields.Many2one(
+        "account.tax", string="Output VAT on Goods Given", check_company=True, tracking=True,
+        domain="[('type_tax_use', '=', 'sale'), ('amount_type', '=', 'percent')]",
+        help="视同销售: goods given free are a deemed sale. The tax is booked on their sales price when "
+             "they are delivered, and the rebate expense is their cost plus that tax.")
     allow_negative_stock = fields.Boolean(
         groups="customer_rebate.group_rebate_user",
         help="Deliver a goods rebate even when the free product is not in stock.")

@@ -602,11 +602,14 @@ class RebateSettlement(models.Model):
                 product = move.product_id.with_company(settlement.company_id)
                 label = self.env._("Goods rebate %(settlement)s: %(quantity)s %(product)s",
                                    settlement=settlement.name, quantity=move.quantity, product=product.display_name)
+                deemed = settlement._deemed_sale_tax_lines(policy, move, label, returned=cost < 0)
                 lines += [
-                    Command.create(signed_line(policy.expense_account_id, cost, name=label,
-                                               partner_id=settlement.partner_id.id, product_id=product.id)),
+                    Command.create(signed_line(policy.expense_account_id, cost - sum(
+                        line["debit"] - line["credit"] for line in deemed), name=label,
+                        partner_id=settlement.partner_id.id, product_id=product.id)),
                     Command.create(signed_line(product._get_product_accounts()["stock_valuation"], -cost,
                                                name=label, product_id=product.id)),
+                    *(Command.create(line) for line in deemed),
                 ]
             if lines:
                 vals_list.append({
@@ -621,6 +624,25 @@ class RebateSettlement(models.Model):
                 })
         if vals_list:
             self.env["account.move"].sudo().create(vals_list).action_post()
+
+    def _deemed_sale_tax_lines(self, policy, stock_move, label, returned=False):
+        """视同销售: the output tax on the goods' sales price, as journal item values (credit; debit
+        for a return). The expense line carries the tax on top of the cost."""
+        tax = policy.goods_output_tax_id
+        if not tax:
+            return []
+        product = stock_move.product_id.with_company(self.company_id)
+        base = self.currency_id.round(product.lst_price * stock_move.quantity)
+        computed = tax.compute_all(base, currency=self.currency_id, product=product, partner=self.partner_id,
+                                   handle_price_include=False)
+        sign = 1 if returned else -1
+        return [
+            signed_line(self.env["account.account"].browse(tax_data["account_id"]), sign * tax_data["amount"],
+                        name=self.env._("%(label)s, output VAT on %(base)s (deemed sale)", label=label, base=base),
+                        partner_id=self.partner_id.id, tax_line_id=tax_data["id"],
+                        tax_repartition_line_id=tax_data["tax_repartition_line_id"], tax_base_amount=base)
+            for tax_data in computed["taxes"] if tax_data["account_id"] and not self.currency_id.is_zero(tax_data["amount"])
+        ]
 
     def _deliver_goods(self):
         """Run the deliveries of the goods payouts and post their own entries."""

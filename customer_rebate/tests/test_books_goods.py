@@ -90,6 +90,22 @@ class TestBooksGoodsCost(GoodsCommon):
         self.deliver(settlement.picking_id)
         self.assertEqual(self.account_balance(self.expense_account) - expense_before, 3400.0)
 
+    def test_deemed_sale_books_output_vat_on_the_sales_price(self):
+        self.policy.goods_output_tax_id = self.tax_sale_a  # 15 %
+        tax_account = self.tax_sale_a.invoice_repartition_line_ids.account_id
+        tax_before = self.account_balance(tax_account)
+        expense_before = self.account_balance(self.expense_account)
+        settlement = self.settle(self.confirmed_record())
+        self.deliver(settlement.picking_id)
+        vat = 85 * 70.0 * 0.15  # 视同销售: 15 % of the 5,950.00 the 85 crates sell for
+        self.assertAlmostEqual(self.account_balance(tax_account) - tax_before, -vat, places=2)
+        self.assertAlmostEqual(self.account_balance(self.expense_account) - expense_before, 3400.0 + vat, places=2,
+                               msg="the expense is the cost plus the output VAT")
+        tax_line = settlement.document_ids.line_ids.filtered("tax_line_id")
+        self.assertEqual((tax_line.tax_line_id, tax_line.tax_base_amount), (self.tax_sale_a, 5950.0))
+        settlement.action_cancel()
+        self.assertAlmostEqual(self.account_balance(tax_account) - tax_before, 0.0, places=2, msg="returned: no VAT")
+
     def test_cancel_returns_the_goods_and_their_cost(self):
         expense_before = self.account_balance(self.expense_account)
         record = self.confirmed_record()
