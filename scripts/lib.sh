@@ -45,6 +45,19 @@ ensure_odoo_python() {
     rm -f "$constraints" "$constraints.req"
 }
 
+# The addons' own Python packages (requirements-odoo.txt) in Odoo's Python, reinstalled when the
+# file changes: a fresh machine gets them from this, not from a hand-made install.
+ensure_addon_requirements() {
+    local stamp
+    stamp="$(dirname "$(dirname "$ODOO_PYTHON")")/.customer_rebate_requirements.sha"
+    local want
+    want=$(sha256sum "$REPO/requirements-odoo.txt" | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        log "installing the addons' Python requirements (requirements-odoo.txt) into $ODOO_PYTHON"
+        "$ODOO_PYTHON" -m pip install -q -r "$REPO/requirements-odoo.txt" && echo "$want" > "$stamp"
+    fi
+}
+
 # Start the machine's PostgreSQL cluster if it is installed but down, and make sure the current
 # user has a role (Odoo refuses to connect as "postgres").
 ensure_postgres() {

@@ -5,7 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ADDON, REPO
+
+ADDONS = [ADDON.name, "customer_rebate_cn"]
 
 BIN = Path(sys.executable).parent
 
@@ -14,11 +17,13 @@ def run(*command):
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
 
 
-def test_pylint_odoo_is_clean():
-    result = run(str(BIN / "pylint"), "--rcfile=.pylintrc", "--score=n", ADDON.name)
+@pytest.mark.parametrize("addon", ADDONS)
+def test_pylint_odoo_is_clean(addon):
+    result = run(str(BIN / "pylint"), "--rcfile=.pylintrc", "--score=n", addon)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_oca_checks_odoo_module_is_clean():
-    result = run(str(BIN / "oca-checks-odoo-module"), ADDON.name)
+@pytest.mark.parametrize("addon", ADDONS)
+def test_oca_checks_odoo_module_is_clean(addon):
+    result = run(str(BIN / "oca-checks-odoo-module"), addon)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,4 @@
+from . import res_company
+from . import res_currency
+from . import rebate_policy
+from . import rebate_settlement
