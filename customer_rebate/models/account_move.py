@@ -23,6 +23,14 @@ class AccountMove(models.Model):
                 "%(document)s pays out rebate settlement %(settlement)s: cancel the settlement instead, "
                 "which reverses its documents and puts its rebates back to confirmed.",
                 document=paid[0].display_name, settlement=paid[0].rebate_settlement_id.name))
+        # a cancelled payout's documents and their reversals stay as they are: undoing the
+        # reversal would pay the records again, which may be settled anew
+        undone = self.filtered(lambda m: m.rebate_settlement_id.state == "cancelled" and m.state == "posted")
+        if undone:
+            raise UserError(self.env._(
+                "%(document)s belongs to the cancelled rebate settlement %(settlement)s, whose payout it "
+                "makes or reverses: it stays as it is.",
+                document=undone[0].display_name, settlement=undone[0].rebate_settlement_id.name))
 
     def button_draft(self):
         self._check_rebate_payout_kept()
@@ -30,29 +38,32 @@ class AccountMove(models.Model):
 
     def button_cancel(self):
         self._check_rebate_payout_kept()
-        # an invoice that was posted with balance discount lines and is now cancelled gives them back
-        was_posted = self.filtered(lambda m: m.posted_before and m.state == "draft")
         result = super().button_cancel()
-        was_posted._give_back_rebate_discounts()
+        self._sync_rebate_discounts()
         return result
-
-    def _post(self, soft=True):
-        posted = super()._post(soft=soft)
-        posted.filtered(lambda m: m.move_type == "out_refund")._give_back_rebate_discounts()
-        return posted
-
-    def _give_back_rebate_discounts(self):
-        """Cancelling or crediting an invoice gives its rebate balance discount back."""
-        for move in self:
-            lines = move.invoice_line_ids.filtered("is_rebate_discount").sale_line_ids
-            if lines:
-                reason = (self.env._("Given back: %s credited", move.reversed_entry_id.name or move.name)
-                          if move.move_type == "out_refund" else self.env._("Given back: %s cancelled", move.name))
-                lines._give_back_rebate_balance(reason, move=move)
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
         self._check_rebate_payout_kept()
         return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._sync_rebate_discounts()
+        return posted
+
+    def _sync_rebate_discounts(self):
+        """An invoice or credit note that carries rebate balance discount lines moves what they
+        stand for: the balance follows (a credit note or a cancelled invoice gives it back, an
+        invoice re-issued or edited takes what it needs)."""
+        for move in self:
+            lines = move.invoice_line_ids.filtered("is_rebate_discount").sale_line_ids
+            if not lines:
+                continue
+            if move.move_type == "out_refund" or move.state == "cancel":
+                lines._release_uninvoiced_rebate_discount()
+            reason = (self.env._("Given back: %s credited", move.reversed_entry_id.name or move.name)
+                      if move.move_type == "out_refund" else self.env._("Given back: %s cancelled", move.name))
+            lines._sync_rebate_balance(reason, move=move)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_rebate_payout(self):

@@ -20,6 +20,13 @@ class RebateBalance(models.Model):
                                 check_company=True)
     company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True, precompute=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
+    account_id = fields.Many2one(
+        "account.account", string="Rebates Owed Account", readonly=True, check_company=True,
+        help="The liability this balance is booked on, kept from its first payout: a change of the "
+             "policy's account later does not split what is owed over two accounts.")
+    expense_account_id = fields.Many2one(
+        "account.account", string="Expense Account", readonly=True, check_company=True,
+        help="Where what expires goes back.")
     amount = fields.Monetary(string="Balance", readonly=True, default=0.0,
                              help="Untaxed amount the customer can still use.")
     line_ids = fields.One2many("rebate.balance.line", "balance_id", string="Ledger")
@@ -37,7 +44,10 @@ class RebateBalance(models.Model):
     @api.model
     def _get_or_create(self, partner, policy):
         balance = self.search([("partner_id", "=", partner.id), ("policy_id", "=", policy.id)])
-        return balance or self.create({"partner_id": partner.id, "policy_id": policy.id})
+        return balance or self.create({
+            "partner_id": partner.id, "policy_id": policy.id, "account_id": policy.balance_account_id.id,
+            "expense_account_id": policy.expense_account_id.id,
+        })
 
     def _lock(self):
         """Row locks without waiting: a second order using the same balance at the same moment is
@@ -116,15 +126,15 @@ class RebateBalance(models.Model):
                                partner=balance.partner_id.display_name, policy=policy.display_name)
             entries.append((balance, {
                 "move_type": "entry",
-                "journal_id": policy.journal_id.id,
+                "journal_id": policy._misc_journal().id,
                 "company_id": balance.company_id.id,
                 "partner_id": balance.partner_id.id,
                 "date": day,
                 "ref": label,
                 "line_ids": [
-                    fields.Command.create({"account_id": policy.balance_account_id.id, "name": label,
+                    fields.Command.create({"account_id": balance.account_id.id, "name": label,
                                            "partner_id": balance.partner_id.id, "debit": amount, "credit": 0.0}),
-                    fields.Command.create({"account_id": policy.expense_account_id.id, "name": label,
+                    fields.Command.create({"account_id": balance.expense_account_id.id, "name": label,
                                            "partner_id": balance.partner_id.id, "debit": 0.0, "credit": amount}),
                 ],
             }))

@@ -512,6 +512,18 @@ class RebatePolicy(models.Model):
                 policy.write({"state": "closed"})
         return True
 
+    def _misc_journal(self):
+        """The journal of the policy's own entries (accruals, clearings, expiries): its journal when
+        it is a miscellaneous one, else the company's; never a sales journal, whose numbering is
+        the invoices'."""
+        self.ensure_one()
+        if self.journal_id.type == "general":
+            return self.journal_id
+        stock_journal = self.company_id.account_stock_journal_id
+        return self.env["account.journal"].search(
+            [("company_id", "=", self.company_id.id), ("type", "=", "general"), ("id", "!=", stock_journal.id)],
+            limit=1) or stock_journal
+
     def _end_version(self, date_end):
         """Close this version on ``date_end``. Its estimates after that day go, in the same
         transaction, and the period holding it is recomputed on its shortened dates: the version
@@ -567,6 +579,14 @@ class RebatePolicy(models.Model):
         date_from = fields.Date.to_date(date_from) or self._default_revision_date()
         if date_from <= self.date_start:
             date_from = self.date_start + timedelta(days=1)
+        if self.period != "window":
+            period = period_containing(self.period, date_from, self.date_start)
+            if period.date_start != date_from:
+                raise UserError(self.env._(
+                    "A revision takes over at the start of a period (%(date)s here): from %(asked)s, the "
+                    "customers' period would be split between two versions and neither half might reach a tier.",
+                    date=period.date_start if period.date_start > self.date_start else period.date_end + timedelta(days=1),
+                    asked=date_from))
         revision = self.copy({
             "name": self.name,
             "code": self.code,

@@ -381,20 +381,29 @@ class RebatePolicy(models.Model):
 
     def _compute_records(self, date_from=None, date_to=None):
         self._check_compute_access()
-        policies = self.filtered(lambda p: p.state == "active")
+        policies = self.filtered(lambda p: p.state in ("active", "closed"))
         if not policies:
             return self.env["rebate.record"]
         policies._lock_for_compute()
         created = self.env["rebate.record"]
+        # a closed version still owes its confirmed periods their adjustments (a late credit note
+        # dated before its end must not be lost); its other periods belong to the next version
+        frozen = defaultdict(set)
+        for policy, date_start in self.env["rebate.record"]._read_group(
+                [("policy_id", "in", policies.filtered(lambda p: p.state == "closed").ids),
+                 ("state", "in", ("confirmed", "settled"))], ["policy_id", "date_start:day"]):
+            frozen[policy.id].add(date_start)
         for policy in policies:
             for period in policy._periods_to_compute(date_from, date_to):
+                if policy.state == "closed" and period.date_start not in frozen[policy.id]:
+                    continue
                 created |= policy._compute_period_records(period.date_start, period.date_end)
         return created
 
     def action_compute(self):
         """Compute (or recompute) the records of every period of the policy that has begun."""
         self._check_compute_access()
-        inactive = self.filtered(lambda p: p.state != "active")
+        inactive = self.filtered(lambda p: p.state == "draft")
         if inactive:
             raise UserError(self.env._(
                 "Only active policies compute rebates: %s.", ", ".join(inactive.mapped("display_name"))))
@@ -413,7 +422,8 @@ class RebatePolicy(models.Model):
         Each policy runs in a savepoint and, inside the scheduler, is committed on its own: one
         failing policy is logged on its chatter and stops neither the others nor their progress,
         and the run stops when Odoo says its time is up (the rest waits for the next run)."""
-        policies = self.search([("state", "=", "active")])
+        policies = self.search(["|", ("state", "=", "active"), "&", ("state", "=", "closed"),
+                                ("record_ids.state", "in", ("confirmed", "settled"))])
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         if in_cron:
             self.env["ir.cron"]._commit_progress(remaining=len(policies))

@@ -301,10 +301,8 @@ class RebateSettlement(models.Model):
             [("company_id", "=", self.company_id.id), ("type", "=", "sale")], limit=1)
 
     def _goods_journal(self):
-        if self.journal_id.type == "general":
-            return self.journal_id
-        return self.company_id.account_stock_journal_id or self.env["account.journal"].search(
-            [("company_id", "=", self.company_id.id), ("type", "=", "general")], limit=1)
+        policies = (self.record_ids or self.paid_record_ids).policy_id
+        return policies[:1]._misc_journal() if policies else self.env["account.journal"]
 
     @staticmethod
     def _debit_account(record):
@@ -396,7 +394,9 @@ class RebateSettlement(models.Model):
             label = self._line_label(policy)
             lines += [
                 Command.create(signed_line(account, amount, name=label, partner_id=partner)),
-                Command.create(signed_line(policy.balance_account_id, -amount, name=label, partner_id=partner)),
+                Command.create(signed_line(
+                    self.env["rebate.balance"].sudo()._get_or_create(self.partner_id, policy).account_id,
+                    -amount, name=label, partner_id=partner)),
             ]
         return {
             "move_type": "entry",
@@ -790,7 +790,7 @@ class RebateSettlement(models.Model):
             if taking_back:
                 settlement._take_back_balances(reversals.filtered(lambda m: m.reversed_entry_id == settlement.move_id))
             deliveries = settlement.picking_ids.filtered(
-                lambda p: p.state == "done" and p.location_dest_id.usage == "customer")
+                lambda p: p.state == "done" and p.location_dest_id.usage == "customer" and not p.return_id)
             returns = self.env["stock.picking"]
             for picking in deliveries:
                 returns |= settlement._return_picking(picking)
@@ -804,16 +804,23 @@ class RebateSettlement(models.Model):
             })
         records = self.record_ids
         open_settlements = self.filtered(lambda s: s.state != "cancelled")
-        open_settlements._keep_paid_records()
+        open_settlements.filtered(lambda s: s.state == "done")._keep_paid_records()
         open_settlements._write_internal({"state": "cancelled"})
         records.write({"state": "confirmed", "settlement_id": False})
         return True
 
     def _return_picking(self, picking):
+        """Return what the delivery gave and no return brought back yet (the warehouse may have
+        returned part of it already)."""
         wizard = self.env["stock.return.picking"].with_context(
             active_id=picking.id, active_ids=picking.ids, active_model="stock.picking").create({})
+        left = 0.0
         for line in wizard.product_return_moves:
-            line.quantity = line.move_id.quantity
+            returned = sum(line.move_id.returned_move_ids.filtered(lambda m: m.state == "done").mapped("quantity"))
+            line.quantity = max(line.move_id.quantity - returned, 0.0)
+            left += line.quantity
+        if not left:
+            return self.env["stock.picking"]
         returned = wizard._create_return()
         returned.action_confirm()
         returned.action_assign()
@@ -897,7 +904,7 @@ class RebateRecordSettlement(models.Model):
             groups[(record.policy_id, record.date_end)] |= record
         vals_list = []
         for (policy, date_end), records in groups.items():
-            if not policy.journal_id or not policy.expense_account_id:
+            if not policy._misc_journal() or not policy.expense_account_id:
                 raise UserError(self.env._(
                     "Policy %s books accruals: set its journal and rebate expense account.", policy.display_name))
             lines = []
@@ -911,7 +918,7 @@ class RebateRecordSettlement(models.Model):
                 ]
             vals_list.append({
                 "move_type": "entry",
-                "journal_id": policy.journal_id.id,
+                "journal_id": policy._misc_journal().id,
                 "company_id": policy.company_id.id,
                 "date": date_end,
                 "ref": self.env._("Rebate accrual %s", policy.display_name),

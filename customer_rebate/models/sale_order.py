@@ -58,7 +58,7 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ 返利抵扣: the balance as discount
 
-    def _rebate_balance_plan(self):
+    def _rebate_balance_plan(self, with_caps=False):
         """``[(balance, usable, eligible lines)]``: for each of the customer's balances in the
         order's company, what it can pay of this order today (its policy's share of the lines it
         may discount, never more than what has not expired)."""
@@ -68,17 +68,23 @@ class SaleOrder(models.Model):
             ("partner_id", "=", partner.id), ("company_id", "=", self.company_id.id), ("amount", ">", 0)],
             order="id")
         day = self._rebate_date()
-        goods = self.order_line.filtered(
-            lambda l: not l.display_type and not l.is_rebate_discount and l.product_id and l.price_subtotal > 0)
         plan = []
         for balance in balances:
-            policy = balance.policy_id
-            lines = goods.filtered(lambda l: l.product_id not in policy.balance_excluded_product_ids)
-            base = sum(lines.mapped("price_subtotal"))
-            cap = base * policy.balance_max_share / 100.0 if policy.balance_max_share else base
+            cap, lines = self._rebate_balance_cap(balance.policy_id)
             usable = self.currency_id.round(min(balance._available(day), cap))
-            plan.append((balance, max(usable, 0.0), lines))
+            plan.append((balance, max(usable, 0.0), cap, lines) if with_caps else (balance, max(usable, 0.0), lines))
         return plan
+
+    def _rebate_balance_cap(self, policy):
+        """``(cap, lines)``: the most ``policy``'s balances may pay of this order — its share of the
+        untaxed amount of the lines it may discount — and those lines."""
+        self.ensure_one()
+        lines = self.order_line.filtered(
+            lambda l: not l.display_type and not l.is_rebate_discount and l.product_id and l.price_subtotal > 0
+            and l.product_id not in policy.balance_excluded_product_ids)
+        base = sum(lines.mapped("price_subtotal"))
+        cap = base * policy.balance_max_share / 100.0 if policy.balance_max_share else base
+        return self.currency_id.round(cap), lines
 
     def _check_rebate_balance_order(self):
         self.ensure_one()
@@ -99,7 +105,10 @@ class SaleOrder(models.Model):
         self.order_line.filtered("is_rebate_discount").unlink()
         plan = self._rebate_balance_plan()
         available = sum(balance.amount for balance, _usable, _lines in plan)
-        usable = self.currency_id.round(sum(usable for _balance, usable, _lines in plan))
+        usable = self.currency_id.round(min(
+            sum(usable for _balance, usable, _lines in plan),
+            # two policies of 30 % each do not make 60 %: the order's cap is the largest share
+            max((cap for _balance, _usable, cap, _lines in self._rebate_balance_plan(with_caps=True)), default=0.0)))
         if amount is None:
             amount = usable
         amount = self.currency_id.round(amount)
@@ -161,52 +170,52 @@ class SaleOrder(models.Model):
             }))
         return commands
 
-    def _use_rebate_balances(self):
-        """Take the discount lines' amounts off the balances, under row locks: two orders using
-        the same balance at the same moment give one success and one clear error."""
-        lines = self.order_line.filtered(lambda l: l.is_rebate_discount and l.product_uom_qty)
-        if not lines:
-            return
-        for line in lines:
-            balance = line.rebate_balance_id
-            order = line.order_id
-            if balance.partner_id != order.partner_id.commercial_partner_id or balance.company_id != order.company_id:
-                raise UserError(self.env._(
-                    "Order %(order)s uses the rebate balance of %(partner)s in %(company)s: a balance pays only "
-                    "its own customer's orders in its company. Apply the balance again.",
-                    order=order.name, partner=balance.partner_id.display_name, company=balance.company_id.name))
-            if order.currency_id != balance.currency_id:
+    def _check_rebate_discounts(self):
+        """Before confirming: each discount line pays its own customer's order in its company and
+        currency, and no more than its policy's share of the lines it may discount (the goods may
+        have changed since the balance was applied)."""
+        for order in self:
+            lines = order.order_line.filtered(lambda l: l.is_rebate_discount and l.product_uom_qty)
+            if not lines:
+                continue
+            for balance in lines.rebate_balance_id:
+                if balance.partner_id != order.partner_id.commercial_partner_id or balance.company_id != order.company_id:
+                    raise UserError(self.env._(
+                        "Order %(order)s uses the rebate balance of %(partner)s in %(company)s: a balance pays only "
+                        "its own customer's orders in its company. Apply the balance again.",
+                        order=order.name, partner=balance.partner_id.display_name, company=balance.company_id.name))
+            if order.currency_id != order.company_id.currency_id:
                 raise UserError(self.env._("Order %s is not in the rebate balance's currency.", order.name))
-        balances = lines.rebate_balance_id.sudo()
-        balances._lock()
-        used = defaultdict(float)
-        for line in lines:
-            used[line.rebate_balance_id] += -line.price_subtotal
-        for balance, amount in used.items():
-            available = balance.sudo()._available(lines.order_id[:1]._rebate_date())
-            if balance.currency_id.compare_amounts(amount, available) > 0:
+            caps = {balance: order._rebate_balance_cap(balance.policy_id)[0] for balance in lines.rebate_balance_id}
+            used = sum(-line.price_subtotal for line in lines)
+            for balance in lines.rebate_balance_id:
+                amount = sum(-line.price_subtotal for line in lines if line.rebate_balance_id == balance)
+                if order.currency_id.compare_amounts(amount, caps.get(balance, 0.0)) > 0:
+                    raise UserError(self.env._(
+                        "Order %(order)s takes %(amount)s from the rebate balance, more than %(policy)s allows on "
+                        "it (%(cap)s): the goods changed since the balance was applied. Apply it again.",
+                        order=order.name, amount=amount, policy=balance.policy_id.display_name,
+                        cap=caps.get(balance, 0.0)))
+            if caps and order.currency_id.compare_amounts(used, max(caps.values())) > 0:
                 raise UserError(self.env._(
-                    "%(partner)s has %(available)s of rebate balance left under %(policy)s (what expired "
-                    "excluded): the %(amount)s this order uses is more. Apply the balance again.",
-                    partner=balance.partner_id.display_name, available=available,
-                    policy=balance.policy_id.display_name, amount=amount))
-        self.env["rebate.balance"].sudo()._add_lines([
-            {"balance_id": line.rebate_balance_id.id, "kind": "used", "amount": line.price_subtotal,
-             "sale_order_id": line.order_id.id, "sale_line_id": line.id, "date": line.order_id._rebate_date(),
-             "name": self.env._("Used on %s", line.order_id.name)}
-            for line in lines
-        ])
+                    "Order %(order)s takes %(amount)s from rebate balances, more than the largest share a policy "
+                    "allows (%(cap)s). Apply the balance again.", order=order.name, amount=used,
+                    cap=max(caps.values())))
 
     def action_confirm(self):
-        self.filtered(lambda o: o.state in ("draft", "sent"))._use_rebate_balances()
-        return super().action_confirm()
+        quotations = self.filtered(lambda o: o.state in ("draft", "sent"))
+        quotations._check_rebate_discounts()
+        result = super().action_confirm()
+        # the balance is taken now, under its row lock: two orders using it at the same moment give
+        # one success and one clear error, never a negative balance
+        quotations.order_line._sync_rebate_balance(self.env._("Confirmed"))
+        return result
 
     def _action_cancel(self):
-        lines = self.filtered(lambda o: o.state == "sale").order_line.filtered(
-            lambda l: l.is_rebate_discount and not l.qty_invoiced)
+        lines = self.order_line.filtered("is_rebate_discount")
         result = super()._action_cancel()
         for order in lines.order_id:
-            lines.filtered(lambda l: l.order_id == order)._give_back_rebate_balance(
+            lines.filtered(lambda l: l.order_id == order)._sync_rebate_balance(
                 self.env._("Given back: %s cancelled", order.name))
         return result
 

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class SaleOrderLine(models.Model):
@@ -14,28 +15,84 @@ class SaleOrderLine(models.Model):
         if self.is_rebate_discount:
             # the discount uses up what the company owes the customer: the liability, not income
             values.update(is_rebate_discount=True,
-                          account_id=self.rebate_balance_id.policy_id.balance_account_id.id)
+                          account_id=self.rebate_balance_id.account_id.id)
         return values
 
     def _rebate_balance_used(self):
         """``{line: untaxed amount the line took from its balance, net of what came back}``."""
         groups = self.env["rebate.balance.line"].sudo()._read_group(
             [("sale_line_id", "in", self.ids)], ["sale_line_id"], ["amount:sum"])
-        return {line: -amount for line, amount in groups if amount < 0}
+        return {line: -amount for line, amount in groups}
 
-    def _give_back_rebate_balance(self, reason, move=None):
-        """Put back into the balance what these discount lines used, and take the lines off the
-        order (quantity 0), so the discount is not invoiced again without the balance."""
-        used = self._rebate_balance_used()
-        if not used:
+    def _rebate_balance_due(self):
+        """``{line: untaxed amount the line stands for}``: what its invoices (not cancelled; credit
+        notes count negative) take off the rebates owed, plus what the confirmed order has still
+        to invoice. A credit note, a cancelled invoice, an invoice edited in draft or re-issued all
+        move this, and the ledger follows it."""
+        due = dict.fromkeys(self, 0.0)
+        invoice_lines = self.env["account.move.line"].sudo().search([
+            ("sale_line_ids", "in", self.ids), ("is_rebate_discount", "=", True), ("parent_state", "!=", "cancel")])
+        for invoice_line in invoice_lines:
+            for line in invoice_line.sale_line_ids & self:
+                due[line] += invoice_line.balance
+        for line in self:
+            if line.order_id.state == "sale" and line.product_uom_qty:
+                unit = -line.price_subtotal / line.product_uom_qty
+                due[line] += max(line.product_uom_qty - line.qty_invoiced, 0.0) * unit
+        return {line: line.currency_id.round(amount) for line, amount in due.items()}
+
+    def _sync_rebate_balance(self, reason, move=None):
+        """Bring the ledger in line with what each discount line stands for: take more from the
+        balance (under its row lock, never more than is available) or give back the difference."""
+        lines = self.filtered("is_rebate_discount")
+        if not lines:
             return
-        lines = self.browse([line.id for line in used])
-        lines.rebate_balance_id.sudo()._lock()
+        used = lines._rebate_balance_used()
+        changes = {}
+        for line, due in lines._rebate_balance_due().items():
+            delta = line.currency_id.round(due - used.get(line, 0.0))
+            if not line.currency_id.is_zero(delta):
+                changes[line] = delta
+        if not changes:
+            return
+        balances = self.env["rebate.balance"].sudo().union(*(line.rebate_balance_id for line in changes))
+        balances._lock()
+        needed = {}
+        for line, delta in changes.items():
+            if delta > 0:
+                needed[line.rebate_balance_id] = needed.get(line.rebate_balance_id, 0.0) + delta
+        for balance, amount in needed.items():
+            order = next(line.order_id for line in changes if line.rebate_balance_id == balance)
+            available = balance._available(order._rebate_date())
+            if balance.currency_id.compare_amounts(amount, available) > 0:
+                raise UserError(self.env._(
+                    "%(partner)s has %(available)s of rebate balance left under %(policy)s (what expired "
+                    "excluded): the %(amount)s this order uses is more. Apply the balance again.",
+                    partner=balance.partner_id.display_name, available=available,
+                    policy=balance.policy_id.display_name, amount=amount))
         self.env["rebate.balance"].sudo()._add_lines([
-            {"balance_id": line.rebate_balance_id.id, "kind": "restored", "amount": amount,
+            {"balance_id": line.rebate_balance_id.id, "kind": "used" if delta > 0 else "restored", "amount": -delta,
              "sale_order_id": line.order_id.id, "sale_line_id": line.id, "move_id": move.id if move else False,
-             "name": reason}
-            for line, amount in used.items()
+             "date": line.order_id._rebate_date(),
+             "name": self.env._("Used on %s", line.order_id.name) if delta > 0 else reason}
+            for line, delta in changes.items()
         ])
-        lines.filtered(lambda l: l.order_id.state != "cancel").with_context(skip_procurement=True).write(
-            {"product_uom_qty": 0.0})
+
+    def _release_uninvoiced_rebate_discount(self):
+        """After a credit note or a cancelled invoice, the discount is not invoiced again without
+        its balance: the line keeps only what stays invoiced."""
+        for line in self.filtered(lambda l: l.is_rebate_discount and l.order_id.state == "sale"):
+            invoiced = max(line.qty_invoiced, 0.0)
+            if line.product_uom_id.compare(line.product_uom_qty, invoiced) > 0:
+                line.with_context(skip_procurement=True, rebate_balance_sync=True).product_uom_qty = invoiced
+
+    def write(self, vals):
+        # a discount paid with the balance is changed through the balance, not by hand, once used
+        if not self.env.context.get("rebate_balance_sync") and {"price_unit", "product_uom_qty", "tax_ids",
+                                                                 "discount"} & set(vals):
+            used = self.filtered(lambda l: l.is_rebate_discount and l.order_id.state not in ("draft", "sent"))
+            if used:
+                raise UserError(self.env._(
+                    "%s is paid with the customer's rebate balance: it cannot be changed on a confirmed order. "
+                    "Credit the invoice or cancel the order to give the balance back.", used[0].order_id.name))
+        return super().write(vals)

@@ -1,4 +1,7 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
+
+from .rebate_settlement import UNDO_CONTEXT
 
 
 class StockMove(models.Model):
@@ -15,6 +18,18 @@ class StockMove(models.Model):
             values["rebate_settlement_id"] = self.rebate_settlement_id.id
         return values
 
+    def _action_cancel(self):
+        # what a paid goods rebate still has to deliver is not dropped behind the settlement (the
+        # "no backorder" choice included): a backorder, or the settlement's own cancel
+        if not self.env.context.get(UNDO_CONTEXT):
+            owed = self.filtered(lambda m: m.rebate_settlement_id.state == "done" and m.state not in ("done", "cancel"))
+            if owed:
+                raise UserError(self.env._(
+                    "%(product)s is still owed to the customer by rebate settlement %(settlement)s: keep it as a "
+                    "backorder, or cancel the settlement.",
+                    product=owed[0].product_id.display_name, settlement=owed[0].rebate_settlement_id.name))
+        return super()._action_cancel()
+
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         crossing = moves.filtered(
@@ -22,4 +37,8 @@ class StockMove(models.Model):
             and (m.location_dest_id.usage == "customer") != (m.location_id.usage == "customer"))
         if crossing:
             crossing.rebate_settlement_id._post_goods_cost(crossing)
+        for settlement in moves.rebate_settlement_id.filtered(lambda s: s.picking_id.location_dest_id.usage != "customer"):
+            shipping = settlement.picking_ids.filtered(lambda p: p.location_dest_id.usage == "customer" and not p.return_id)
+            if shipping:
+                settlement._write_internal({"picking_id": shipping[:1].id})
         return moves

@@ -17,15 +17,23 @@ class StockPicking(models.Model):
         for picking in self:
             picking.rebate_settlement_id = picking.move_ids.rebate_settlement_id[:1]
 
+    def _check_rebate_delivery_kept(self):
+        if self.env.context.get(UNDO_CONTEXT):
+            return
+        paid = self.filtered(lambda p: p.rebate_settlement_id.state == "done" and p.state != "done")
+        if paid:
+            raise UserError(self.env._(
+                "%(picking)s delivers the goods of rebate settlement %(settlement)s: cancel the settlement "
+                "instead, which cancels its transfers and puts its rebates back to confirmed.",
+                picking=paid[0].display_name, settlement=paid[0].rebate_settlement_id.name))
+
     def action_cancel(self):
-        if not self.env.context.get(UNDO_CONTEXT):
-            paid = self.filtered(lambda p: p.rebate_settlement_id.state == "done")
-            if paid:
-                raise UserError(self.env._(
-                    "%(picking)s delivers the goods of rebate settlement %(settlement)s: cancel the settlement "
-                    "instead, which cancels its transfers and puts its rebates back to confirmed.",
-                    picking=paid[0].display_name, settlement=paid[0].rebate_settlement_id.name))
+        self._check_rebate_delivery_kept()
         return super().action_cancel()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_rebate_delivery(self):
+        self._check_rebate_delivery_kept()
 
     def action_view_rebate_settlement(self):
         self.ensure_one()

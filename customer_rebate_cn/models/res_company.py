@@ -23,7 +23,9 @@ class ResCompany(models.Model):
             "street": "浦东新区世纪大道 100 号",
             "phone": "+86 21 5000 0000",
         })
-        self.env["account.chart.template"].try_loading("cn", company, install_demo=False)
+        # _load, as try_loading does once it has checked the registry: demo data loads while the
+        # registry is still loading, which try_loading warns about although nothing is missing here
+        self.env["account.chart.template"]._load("cn", company, install_demo=False)
         self.env["res.lang"]._activate_lang("zh_CN")
         env = self.env(context=dict(self.env.context, allowed_company_ids=company.ids))
         Account = env["account.account"].with_company(company)
@@ -68,7 +70,9 @@ class ResCompany(models.Model):
         gift = Product.create({"name": "赠品：不锈钢保温杯", "list_price": 39.0, "standard_price": 20.0,
                                "type": "consu", "is_storable": True, "taxes_id": [Command.set(vat_13.ids)],
                                "company_id": company.id})
-        warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1) or \
+            env["stock.warehouse"].create({"name": "上海仓", "code": "SH", "company_id": company.id,
+                                           "partner_id": company.partner_id.id})
         env["stock.quant"].with_company(company)._update_available_quantity(gift, warehouse.lot_stock_id, 2000.0)
 
         today = fields.Date.context_today(self)
