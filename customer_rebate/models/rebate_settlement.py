@@ -754,6 +754,8 @@ class RebateSettlement(models.Model):
     def _keep_paid_records(self):
         """Remember which records each payout paid (one INSERT for the batch, not a write per
         settlement): a cancellation takes the records back, the audit trail keeps them."""
+        if not self:
+            return
         self.flush_recordset(["record_ids"])
         self.env["rebate.record"].flush_model(["settlement_id"])
         self.env.cr.execute(SQL(

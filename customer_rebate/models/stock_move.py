@@ -18,19 +18,27 @@ class StockMove(models.Model):
             values["rebate_settlement_id"] = self.rebate_settlement_id.id
         return values
 
+    def _check_rebate_goods_owed(self, moves):
+        """What a paid goods rebate still has to deliver is not dropped behind the settlement (the
+        "no backorder" choice included): it stays a backorder, or the settlement is cancelled."""
+        if self.env.context.get(UNDO_CONTEXT):
+            return
+        if moves:
+            raise UserError(self.env._(
+                "%(product)s is still owed to the customer by rebate settlement %(settlement)s: keep it as a "
+                "backorder, or cancel the settlement.",
+                product=moves[0].product_id.display_name, settlement=moves[0].rebate_settlement_id.name))
+
     def _action_cancel(self):
-        # what a paid goods rebate still has to deliver is not dropped behind the settlement (the
-        # "no backorder" choice included): a backorder, or the settlement's own cancel
-        if not self.env.context.get(UNDO_CONTEXT):
-            owed = self.filtered(lambda m: m.rebate_settlement_id.state == "done" and m.state not in ("done", "cancel"))
-            if owed:
-                raise UserError(self.env._(
-                    "%(product)s is still owed to the customer by rebate settlement %(settlement)s: keep it as a "
-                    "backorder, or cancel the settlement.",
-                    product=owed[0].product_id.display_name, settlement=owed[0].rebate_settlement_id.name))
+        self._check_rebate_goods_owed(self.filtered(
+            lambda m: m.rebate_settlement_id.state == "done" and m.state not in ("done", "cancel")))
         return super()._action_cancel()
 
     def _action_done(self, cancel_backorder=False):
+        if cancel_backorder:
+            self._check_rebate_goods_owed(self.filtered(
+                lambda m: m.rebate_settlement_id.state == "done" and m.state not in ("done", "cancel")
+                and m.product_uom.compare(m.quantity if m.picked else 0.0, m.product_uom_qty) < 0))
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         crossing = moves.filtered(
             lambda m: m.state == "done" and m.rebate_settlement_id

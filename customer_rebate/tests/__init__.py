@@ -37,3 +37,5 @@ from . import test_security_salesperson
 from . import test_security_own_customers
 from . import test_export_sheet_limit
 from . import test_notice_sms
+from . import test_balance_invoices
+from . import test_books_review

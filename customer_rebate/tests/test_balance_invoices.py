@@ -1,0 +1,96 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .test_balance_discount import BalanceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestBalanceFollowsInvoices(BalanceCommon):
+    """The balance ledger and the rebates-owed account agree whatever happens to the invoices."""
+
+    def invoiced_order(self):
+        order = self.order((self.goods_13, 20, 1000.0))
+        order.action_apply_rebate_balance()
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        return order, invoice
+
+    def assert_ledger_matches_books(self, expected):
+        self.assertEqual(self.balance(), expected)
+        self.assertEqual(-self.account_balance(self.owed_account), expected, "ledger and rebates owed agree")
+
+    def credit_note(self, invoice, **values):
+        wizard = self.env["account.move.reversal"].with_context(
+            active_model="account.move", active_ids=invoice.ids).create(
+            {"journal_id": invoice.journal_id.id, "reason": "return", **values})
+        return wizard
+
+    def test_partial_credit_note_gives_back_what_it_credits(self):
+        _order, invoice = self.invoiced_order()
+        self.assert_ledger_matches_books(0.0)
+        refund = invoice._reverse_moves()
+        refund.write({"invoice_line_ids": [
+            Command.update(line.id, {"price_unit": -1500.0} if line.is_rebate_discount else {"quantity": 5})
+            for line in refund.invoice_line_ids]})
+        refund.action_post()
+        self.assert_ledger_matches_books(1500.0)
+
+    def test_reverse_and_reinvoice_does_not_use_the_balance_twice(self):
+        _order, invoice = self.invoiced_order()
+        action = self.credit_note(invoice).modify_moves()
+        new_invoice = self.env["account.move"].browse(action["res_id"])
+        new_invoice.action_post()
+        self.assert_ledger_matches_books(0.0)
+
+    def test_cancelling_the_credit_note_takes_the_balance_again(self):
+        _order, invoice = self.invoiced_order()
+        refund = invoice._reverse_moves()
+        refund.action_post()
+        self.assert_ledger_matches_books(6000.0)
+        refund.button_draft()
+        refund.button_cancel()
+        self.assert_ledger_matches_books(0.0)
+
+    def test_invoice_edited_in_draft(self):
+        _order, invoice = self.invoiced_order()
+        invoice.button_draft()
+        invoice.write({"invoice_line_ids": [
+            Command.update(line.id, {"price_unit": -1000.0}) for line in invoice.invoice_line_ids if line.is_rebate_discount]})
+        invoice.action_post()
+        self.assert_ledger_matches_books(5000.0)
+
+    def test_discount_line_of_a_confirmed_order_is_not_edited_by_hand(self):
+        order = self.order((self.goods_13, 20, 1000.0))
+        order.action_apply_rebate_balance()
+        order.action_confirm()
+        with self.assertRaisesRegex(UserError, "cannot be changed on a confirmed order"):
+            self.discount_lines(order).price_unit = -9000.0
+
+    def test_share_is_checked_again_at_confirmation(self):
+        order = self.order((self.goods_13, 20, 1000.0))
+        order.action_apply_rebate_balance()  # 30 % of 20,000
+        # one machine left (at its list price, 5,000): 30 % of it is 1,500, not 6,000
+        order.order_line.filtered(lambda l: not l.is_rebate_discount).product_uom_qty = 1
+        with self.assertRaisesRegex(UserError, "the goods changed since the balance was applied"):
+            order.action_confirm()
+        self.assertEqual(self.balance(), 6000.0)
+
+    def test_two_policies_do_not_add_up_their_shares(self):
+        second = self.create_policy(name="Second balance", settlement_method="discount",
+                                    balance_account_id=self.owed_account.id, balance_max_share=30.0)
+        second.action_activate()
+        Balance = self.env["rebate.balance"].sudo()
+        balance = Balance._get_or_create(self.customer_a, second)
+        Balance._add_lines([{"balance_id": balance.id, "kind": "earned", "amount": 6000.0, "name": "second"}])
+        order = self.order((self.goods_13, 20, 1000.0))
+        order.action_apply_rebate_balance()
+        self.assertEqual(order.rebate_discount_amount, 6000.0, "30 % of 20,000, not 60 %")
+
+    def test_balance_keeps_its_account_when_the_policy_changes(self):
+        new_owed = self.owed_account.copy({"code": "RB2242"})
+        self.policy.balance_account_id = new_owed
+        self.invoiced_order()
+        self.assertEqual(self.account_balance(self.owed_account), 0.0)
+        self.assertEqual(self.account_balance(new_owed), 0.0)
