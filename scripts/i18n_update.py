@@ -2,7 +2,7 @@
 
 1. With Odoo at hand, export the template: ``odoo-bin i18n export -d DB customer_rebate`` writes
    customer_rebate/i18n/customer_rebate.pot (scripts/test's database can be kept with KEEP_TEST_DB=1).
-2. ``python3 scripts/i18n_update.py [extra.json]`` merges the template into zh_CN.po: entries the
+2. ``python3 scripts/i18n_update.py [--addon customer_rebate_cn] [extra.json]`` merges the template into zh_CN.po: entries the
    template dropped go, new ones come in empty (or from ``extra.json``, a {msgid: msgstr} map), and
    existing translations stay. It prints how many entries are still untranslated.
 """
@@ -13,13 +13,17 @@ from pathlib import Path
 
 import polib
 
-I18N = Path(__file__).resolve().parent.parent / "customer_rebate" / "i18n"
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main(argv):
+    addon = "customer_rebate"
+    if argv[:1] == ["--addon"]:
+        addon, argv = argv[1], argv[2:]
+    i18n = REPO / addon / "i18n"
     extra = json.loads(Path(argv[0]).read_text(encoding="utf-8")) if argv else {}
-    pot = polib.pofile(str(I18N / "customer_rebate.pot"), wrapwidth=0)
-    po_path = I18N / "zh_CN.po"
+    pot = polib.pofile(str(i18n / f"{addon}.pot"), wrapwidth=0)
+    po_path = i18n / "zh_CN.po"
     old = {entry.msgid: entry.msgstr for entry in polib.pofile(str(po_path))} if po_path.exists() else {}
     po = polib.POFile(wrapwidth=0)
     po.metadata = dict(pot.metadata, Language="zh_CN", **{"Plural-Forms": ""})
