@@ -2,6 +2,7 @@
 period, the engine for the rules, batched writes) and into projections for orders and invoices."""
 
 import logging
+from datetime import timedelta
 from collections import defaultdict
 from decimal import Decimal
 
@@ -386,17 +387,11 @@ class RebatePolicy(models.Model):
             return self.env["rebate.record"]
         policies._lock_for_compute()
         created = self.env["rebate.record"]
-        # a closed version still owes its confirmed periods their adjustments (a late credit note
-        # dated before its end must not be lost); its other periods belong to the next version
-        frozen = defaultdict(set)
-        for policy, date_start in self.env["rebate.record"]._read_group(
-                [("policy_id", "in", policies.filtered(lambda p: p.state == "closed").ids),
-                 ("state", "in", ("confirmed", "settled"))], ["policy_id", "date_start:day"]):
-            frozen[policy.id].add(date_start)
+        # a closed version still follows the invoices of its own dates (a late credit note dated
+        # before its end must not be lost, an estimate must not go stale); the periods after its
+        # end belong to the next version, and _periods_to_compute stops at the end date
         for policy in policies:
             for period in policy._periods_to_compute(date_from, date_to):
-                if policy.state == "closed" and period.date_start not in frozen[policy.id]:
-                    continue
                 created |= policy._compute_period_records(period.date_start, period.date_end)
         return created
 
@@ -422,8 +417,10 @@ class RebatePolicy(models.Model):
         Each policy runs in a savepoint and, inside the scheduler, is committed on its own: one
         failing policy is logged on its chatter and stops neither the others nor their progress,
         and the run stops when Odoo says its time is up (the rest waits for the next run)."""
-        policies = self.search(["|", ("state", "=", "active"), "&", ("state", "=", "closed"),
-                                ("record_ids.state", "in", ("confirmed", "settled"))])
+        # closed versions too, while their last year is recent or something of theirs is unpaid
+        recent = fields.Date.context_today(self) - timedelta(days=400)
+        policies = self.search(["|", ("state", "=", "active"), "&", ("state", "=", "closed"), "|",
+                                ("date_end", ">=", recent), ("record_ids.state", "in", ("draft", "confirmed"))])
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         if in_cron:
             self.env["ir.cron"]._commit_progress(remaining=len(policies))

@@ -772,6 +772,11 @@ class RebateSettlement(models.Model):
             if settlement.state == "cancelled":
                 continue
             settlement = settlement.with_context(**{UNDO_CONTEXT: True})
+            carried_to = settlement.remainder_carried_to_id
+            if carried_to.state == "done":
+                raise UserError(self.env._(
+                    "The part of %(settlement)s not given in goods was carried into %(later)s, which gave it: "
+                    "cancel %(later)s first.", settlement=settlement.name, later=carried_to.name))
             taking_back = settlement.method == "discount" and not settlement.is_recovery and settlement.state == "done"
             if taking_back:
                 settlement._check_balance_unused()

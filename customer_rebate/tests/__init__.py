@@ -39,3 +39,4 @@ from . import test_export_sheet_limit
 from . import test_notice_sms
 from . import test_balance_invoices
 from . import test_books_review
+from . import test_books_invariants

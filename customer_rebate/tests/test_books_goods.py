@@ -226,3 +226,8 @@ class TestBooksGoodsRoute(GoodsCommon):
         self.assertEqual(second.picking_id.move_ids.product_uom_qty, 72.0)
         self.assertEqual((second.carried_remainder, second.goods_remainder), (50.0, 10.0))
         self.assertEqual(first.remainder_carried_to_id, second)
+        with self.assertRaisesRegex(UserError, "cancel RS"):
+            first.action_cancel()
+        second.action_cancel()
+        first.action_cancel()
+        self.assertEqual(first.state, "cancelled")

@@ -53,6 +53,17 @@ class TestBooksVersions(RebateCommon):
         self.assertEqual((record.date_end, record.base_amount, record.amount),
                          (date(2026, 6, 15), 120000.0, 6000.0), "the sale of 20 June is after the end")
 
+    def test_a_closed_version_keeps_following_its_own_periods(self):
+        with freeze_time("2026-07-05"):
+            self.policy.action_compute()
+            self.revise_from("2026-07-01", "2026-07-05")
+        q2 = self.records(partner_id=self.customer_a.id, date_start=date(2026, 4, 1))
+        self.assertEqual((self.policy.state, q2.amount), ("closed", 6000.0))
+        self.refund(self.customer_a, "2026-06-20", 30000.0)
+        with freeze_time("2026-07-06"):
+            self.env["rebate.policy"]._cron_compute_rebates()
+        self.assertEqual((q2.base_amount, q2.amount), (90000.0, 0.0), "the estimate follows the late credit note")
+
     def test_ending_a_version_before_its_confirmed_records_is_refused(self):
         with freeze_time("2026-07-05"):
             self.policy.action_compute()
