@@ -25,7 +25,7 @@ class RebateBalance(models.Model):
         help="The liability this balance is booked on, kept from its first payout: a change of the "
              "policy's account later does not split what is owed over two accounts.")
     expense_account_id = fields.Many2one(
-        "account.account", string="Expense Account", readonly=True, check_company=True,
+        "account.account", readonly=True, check_company=True,
         help="Where what expires goes back.")
     amount = fields.Monetary(string="Balance", readonly=True, default=0.0,
                              help="Untaxed amount the customer can still use.")
