@@ -374,13 +374,18 @@ class RebateSettlement(models.Model):
         ]
         lines.append(Command.create(signed_line(
             self._receivable_account(), -self.amount, name=self.env._("Rebate %s", self.name), partner_id=partner)))
+        return self._prepare_entry_vals(lines)
+
+    def _prepare_entry_vals(self, lines, journal=None, date=None, ref=None):
+        """A journal entry of this payout: on the customer, linked back to the settlement."""
+        self.ensure_one()
         return {
             "move_type": "entry",
-            "journal_id": self.journal_id.id,
+            "journal_id": (journal or self.journal_id).id,
             "company_id": self.company_id.id,
-            "partner_id": partner,
-            "date": self.date,
-            "ref": self.name,
+            "partner_id": self.partner_id.id,
+            "date": date or self.date,
+            "ref": ref or self.name,
             "rebate_settlement_id": self.id,
             "line_ids": lines,
         }
@@ -398,16 +403,7 @@ class RebateSettlement(models.Model):
                     self.env["rebate.balance"].sudo()._get_or_create(self.partner_id, policy).account_id,
                     -amount, name=label, partner_id=partner)),
             ]
-        return {
-            "move_type": "entry",
-            "journal_id": self.journal_id.id,
-            "company_id": self.company_id.id,
-            "partner_id": partner,
-            "date": self.date,
-            "ref": self.name,
-            "rebate_settlement_id": self.id,
-            "line_ids": lines,
-        }
+        return self._prepare_entry_vals(lines)
 
     def _prepare_document_vals(self):
         self.ensure_one()
@@ -569,18 +565,7 @@ class RebateSettlement(models.Model):
                 Command.create(signed_line(policy.expense_account_id, remainder, name=label, partner_id=partner)),
                 Command.create(signed_line(self._receivable_account(), -remainder, name=label, partner_id=partner)),
             ]
-        if not lines:
-            return None
-        return {
-            "move_type": "entry",
-            "journal_id": self._goods_journal().id,
-            "company_id": self.company_id.id,
-            "partner_id": partner,
-            "date": self.date,
-            "ref": self.name,
-            "rebate_settlement_id": self.id,
-            "line_ids": lines,
-        }
+        return self._prepare_entry_vals(lines, journal=self._goods_journal()) if lines else None
 
     def _post_goods_cost(self, stock_moves):
         """Book the cost of free goods that crossed to the customer (or came back): the rebate
@@ -612,16 +597,8 @@ class RebateSettlement(models.Model):
                     *(Command.create(line) for line in deemed),
                 ]
             if lines:
-                vals_list.append({
-                    "move_type": "entry",
-                    "journal_id": settlement._goods_journal().id,
-                    "company_id": settlement.company_id.id,
-                    "partner_id": settlement.partner_id.id,
-                    "date": fields.Date.context_today(self),
-                    "ref": settlement.name,
-                    "rebate_settlement_id": settlement.id,
-                    "line_ids": lines,
-                })
+                vals_list.append(settlement._prepare_entry_vals(
+                    lines, journal=settlement._goods_journal(), date=fields.Date.context_today(self)))
         if vals_list:
             self.env["account.move"].sudo().create(vals_list).action_post()
 
@@ -707,16 +684,7 @@ class RebateSettlement(models.Model):
                     Command.create(signed_line(accrual, amount, name=label, partner_id=partner)),
                     Command.create(signed_line(expense, -amount, name=label, partner_id=partner)),
                 ]
-            vals_list.append({
-                "move_type": "entry",
-                "journal_id": settlement._goods_journal().id,
-                "company_id": settlement.company_id.id,
-                "partner_id": partner,
-                "date": settlement.date,
-                "ref": label,
-                "rebate_settlement_id": settlement.id,
-                "line_ids": lines,
-            })
+            vals_list.append(settlement._prepare_entry_vals(lines, journal=settlement._goods_journal(), ref=label))
             settlements.append(settlement)
         if vals_list:
             moves = self.env["account.move"].create(vals_list)

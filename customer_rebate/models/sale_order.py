@@ -58,8 +58,19 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ 返利抵扣: the balance as discount
 
-    def _rebate_balance_plan(self, with_caps=False):
-        """``[(balance, usable, eligible lines)]``: for each of the customer's balances in the
+    def _rebate_balance_limits(self):
+        """``(plan, balance, usable)``: the plan, the customer's balance in the order's company, and
+        what this order can take from it today."""
+        plan = self._rebate_balance_plan()
+        available = sum(balance.amount for balance, _usable, _cap, _lines in plan)
+        usable = self.currency_id.round(min(
+            sum(usable for _balance, usable, _cap, _lines in plan),
+            # two policies of 30 % each do not make 60 %: the order's cap is the largest share
+            max((cap for _balance, _usable, cap, _lines in plan), default=0.0)))
+        return plan, available, usable
+
+    def _rebate_balance_plan(self):
+        """``[(balance, usable, cap, eligible lines)]``: for each of the customer's balances in the
         order's company, what it can pay of this order today (its policy's share of the lines it
         may discount, never more than what has not expired)."""
         self.ensure_one()
@@ -72,7 +83,7 @@ class SaleOrder(models.Model):
         for balance in balances:
             cap, lines = self._rebate_balance_cap(balance.policy_id)
             usable = self.currency_id.round(min(balance._available(day), cap))
-            plan.append((balance, max(usable, 0.0), cap, lines) if with_caps else (balance, max(usable, 0.0), lines))
+            plan.append((balance, max(usable, 0.0), cap, lines))
         return plan
 
     def _rebate_balance_cap(self, policy):
@@ -103,12 +114,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         self._check_rebate_balance_order()
         self.order_line.filtered("is_rebate_discount").unlink()
-        plan = self._rebate_balance_plan()
-        available = sum(balance.amount for balance, _usable, _lines in plan)
-        usable = self.currency_id.round(min(
-            sum(usable for _balance, usable, _lines in plan),
-            # two policies of 30 % each do not make 60 %: the order's cap is the largest share
-            max((cap for _balance, _usable, cap, _lines in self._rebate_balance_plan(with_caps=True)), default=0.0)))
+        plan, available, usable = self._rebate_balance_limits()
         if amount is None:
             amount = usable
         amount = self.currency_id.round(amount)
@@ -132,7 +138,7 @@ class SaleOrder(models.Model):
                 "the order and the balance not expired): %(amount)s is too much.", usable=usable, amount=amount))
         commands = []
         left = amount
-        for balance, balance_usable, lines in plan:
+        for balance, balance_usable, _cap, lines in plan:
             use = min(left, balance_usable)
             if self.currency_id.is_zero(use):
                 continue

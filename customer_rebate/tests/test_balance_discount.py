@@ -95,6 +95,15 @@ class TestBalanceDiscount(BalanceCommon):
         record = self.records(date_start=invoice.invoice_date.replace(day=1, month=(invoice.invoice_date.month - 1) // 3 * 3 + 1))
         self.assertEqual(record.base_amount, 50000.0, "the goods count, the discount line does not")
 
+    def test_wizard_offers_what_the_order_can_take(self):
+        order = self.order((self.goods_13, 2, 5000.0))  # 30 % of 10,000
+        action = order.action_open_rebate_balance_wizard()
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create({})
+        self.assertEqual((wizard.available, wizard.usable, wizard.amount), (6000.0, 3000.0, 3000.0))
+        wizard.amount = 2500.0
+        wizard.action_apply()
+        self.assertEqual(order.rebate_discount_amount, 2500.0)
+
     def test_discount_is_split_per_tax_like_the_goods(self):
         order = self.order((self.goods_13, 3, 5000.0), (self.goods_9, 50, 100.0))  # 15,000 + 5,000
         order.action_apply_rebate_balance(4000.0)

@@ -15,16 +15,14 @@ class RebateBalanceApplyWizard(models.TransientModel):
     @api.depends("order_id")
     def _compute_limits(self):
         for wizard in self:
-            plan = wizard.order_id._rebate_balance_plan()
-            wizard.available = sum(balance.amount for balance, _usable, _lines in plan)
-            wizard.usable = sum(usable for _balance, usable, _lines in plan)
+            _plan, wizard.available, wizard.usable = wizard.order_id._rebate_balance_limits()
 
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         if values.get("order_id") and "amount" in fields_list:
             order = self.env["sale.order"].browse(values["order_id"])
-            values["amount"] = sum(usable for _balance, usable, _lines in order._rebate_balance_plan())
+            values["amount"] = order._rebate_balance_limits()[2]
         return values
 
     def action_apply(self):
