@@ -22,10 +22,11 @@ class RebateBalance(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     account_id = fields.Many2one(
         "account.account", string="Rebates Owed Account", readonly=True, check_company=True,
+        groups="customer_rebate.group_rebate_user",
         help="The liability this balance is booked on, kept from its first payout: a change of the "
              "policy's account later does not split what is owed over two accounts.")
     expense_account_id = fields.Many2one(
-        "account.account", readonly=True, check_company=True,
+        "account.account", readonly=True, check_company=True, groups="customer_rebate.group_rebate_user",
         help="Where what expires goes back.")
     amount = fields.Monetary(string="Balance", readonly=True, default=0.0,
                              help="Untaxed amount the customer can still use.")

@@ -31,7 +31,8 @@ class RebateBalanceLine(models.Model):
     settlement_id = fields.Many2one("rebate.settlement", readonly=True, index="btree_not_null")
     sale_order_id = fields.Many2one("sale.order", string="Order", readonly=True, index="btree_not_null")
     sale_line_id = fields.Many2one("sale.order.line", readonly=True, index="btree_not_null")
-    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, index="btree_not_null")
+    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, index="btree_not_null",
+                              groups="sales_team.group_sale_salesman")
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

@@ -154,6 +154,7 @@ class RebatePolicy(models.Model):
              "customer's next goods payout of this policy, or credited to their receivable at once.")
     balance_account_id = fields.Many2one(
         "account.account", string="Rebates Owed Account", check_company=True, tracking=True,
+        groups="customer_rebate.group_rebate_user",
         domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
         help="Liability for the rebate balances customers have not used yet: credited at payout, "
              "debited by the discount lines of their invoices.")
@@ -174,6 +175,7 @@ class RebatePolicy(models.Model):
              "Leave empty for an untaxed rebate.")
     goods_output_tax_id = fields.Many2one(
         "account.tax", string="Output VAT on Goods Given", check_company=True, tracking=True,
+        groups="customer_rebate.group_rebate_user",
         domain="[('type_tax_use', '=', 'sale'), ('amount_type', '=', 'percent')]",
         help="视同销售: goods given free are a deemed sale. The tax is booked on their sales price when "
              "they are delivered, and the rebate expense is their cost plus that tax.")
@@ -214,7 +216,8 @@ class RebatePolicy(models.Model):
         "The share of an order a rebate balance may pay must be between 0 and 100 %.",
     )
     _balance_validity_positive = models.Constraint(
-        "CHECK(balance_validity_months >= 0)", "The validity of a rebate balance cannot be negative.")
+        "CHECK(balance_validity_months >= 0 AND balance_validity_months <= 600)",
+        "The validity of a rebate balance must be between 0 and 600 months.")
     _cap_positive = models.Constraint(
         "CHECK(cap_amount IS NULL OR cap_amount >= 0)",
         "The cap of a rebate cannot be negative.",
@@ -440,6 +443,7 @@ class RebatePolicy(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self.check_access("create")  # before a number is taken: a refused create leaves no gap
         for vals in vals_list:
             if vals.get("code", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company

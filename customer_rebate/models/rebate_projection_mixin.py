@@ -110,10 +110,26 @@ class RebateProjectionMixin(models.AbstractModel):
                 "This rebate cannot be projected: check the policy's terms (details in the server log)."),
         }
 
-    @api.depends_context("lang")
+    def _rebate_figures_visible(self):
+        """Whether the current user may see this document's customer's rebate standing: an
+        internal user of the document's company, and, where the company keeps rebate users to
+        their own customers, one of theirs (or a manager, or a salesperson of all documents).
+        The projection reads as superuser, so this is where what it shows is decided."""
+        self.ensure_one()
+        user = self.env.user
+        if user.share or self.company_id not in user.company_ids:
+            return False
+        partner = self._rebate_partner().commercial_partner_id
+        if not self.company_id.rebate_own_customers_only or user.has_group("customer_rebate.group_rebate_manager") \
+                or user.has_group("sales_team.group_sale_salesman_all_leads"):
+            return True
+        return partner.user_id in (user, self.env["res.users"])
+
+    @api.depends_context("lang", "uid")
     def _compute_rebate_projection_html(self):
         for document in self:
-            projections = document._get_rebate_projections() if document._rebate_partner() else []
+            projections = document._get_rebate_projections() \
+                if document._rebate_partner() and document._rebate_figures_visible() else []
             document.rebate_projection_html = self.env["ir.qweb"]._render(
                 "customer_rebate.rebate_projection_table", {"projections": projections}
             ) if projections else False

@@ -46,6 +46,7 @@ class RebateSettlement(models.Model):
         help="The records this payout paid, kept after a cancellation for the audit trail.")
     method = fields.Selection(METHODS, string="Payout As", required=True, readonly=True, tracking=True)
     journal_id = fields.Many2one("account.journal", readonly=True, check_company=True,
+                                 groups="customer_rebate.group_rebate_user",
                                  help="The journal of the policies paid: one payout document per journal.")
     is_recovery = fields.Boolean(
         string="Recovery", readonly=True,
@@ -99,6 +100,7 @@ class RebateSettlement(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self.check_access("create")  # before a number is taken: a refused create leaves no gap
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company

@@ -54,8 +54,9 @@ class ResPartner(models.Model):
         help="返利余额: what the customer can still use as discount on later orders in the current company.")
 
     def _compute_rebate_balance(self):
-        """One aggregate over the running totals, whatever the length of the ledger."""
-        groups = self.env["rebate.balance"].sudo()._read_group(
+        """One aggregate over the running totals, whatever the length of the ledger; through the
+        record rules, so a salesperson sees the balances of the customers they may see."""
+        groups = self.env["rebate.balance"]._read_group(
             [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)],
             ["partner_id"], ["amount:sum"])
         totals = {partner.id: amount for partner, amount in groups}

@@ -3,6 +3,9 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
+from odoo.tools import format_amount
+
+from .sale_order_line import BALANCE_CONTEXT
 
 
 class SaleOrder(models.Model):
@@ -25,7 +28,8 @@ class SaleOrder(models.Model):
         totals = {(partner.id, company.id): amount for partner, company, amount in groups}
         for order in self:
             order.rebate_balance_available = totals.get(
-                (order.partner_id.commercial_partner_id.id, order.company_id.id), 0.0)
+                (order.partner_id.commercial_partner_id.id, order.company_id.id), 0.0) \
+                if order.partner_id and order._rebate_figures_visible() else 0.0
             order.rebate_discount_amount = -sum(order.order_line.filtered("is_rebate_discount").mapped("price_subtotal"))
 
     @api.depends("partner_id", "date_order", "order_line.price_subtotal", "order_line.product_uom_qty",
@@ -131,13 +135,18 @@ class SaleOrder(models.Model):
         if self.currency_id.compare_amounts(amount, available) > 0:
             raise UserError(self.env._(
                 "%(partner)s has %(available)s of rebate balance: %(amount)s cannot be used.",
-                partner=self.partner_id.commercial_partner_id.display_name, available=available, amount=amount))
+                partner=self.partner_id.commercial_partner_id.display_name,
+                available=format_amount(self.env, available, self.currency_id),
+                amount=format_amount(self.env, amount, self.currency_id)))
         if self.currency_id.compare_amounts(amount, usable) > 0:
             raise UserError(self.env._(
                 "At most %(usable)s of the rebate balance can be used on this order (the policies' share of "
-                "the order and the balance not expired): %(amount)s is too much.", usable=usable, amount=amount))
+                "the order and the balance not expired): %(amount)s is too much.",
+                usable=format_amount(self.env, usable, self.currency_id),
+                amount=format_amount(self.env, amount, self.currency_id)))
         commands = []
         left = amount
+        self = self.with_context(**{BALANCE_CONTEXT: True})  # noqa: PLW0642 - the balance writes its own lines
         for balance, balance_usable, _cap, lines in plan:
             use = min(left, balance_usable)
             if self.currency_id.is_zero(use):
@@ -185,7 +194,9 @@ class SaleOrder(models.Model):
             if not lines:
                 continue
             for balance in lines.rebate_balance_id:
-                if balance.partner_id != order.partner_id.commercial_partner_id or balance.company_id != order.company_id:
+                if balance.partner_id not in (order.partner_id.commercial_partner_id
+                                              & order.partner_invoice_id.commercial_partner_id) \
+                        or balance.company_id != order.company_id:
                     raise UserError(self.env._(
                         "Order %(order)s uses the rebate balance of %(partner)s in %(company)s: a balance pays only "
                         "its own customer's orders in its company. Apply the balance again.",
@@ -200,13 +211,38 @@ class SaleOrder(models.Model):
                     raise UserError(self.env._(
                         "Order %(order)s takes %(amount)s from the rebate balance, more than %(policy)s allows on "
                         "it (%(cap)s): the goods changed since the balance was applied. Apply it again.",
-                        order=order.name, amount=amount, policy=balance.policy_id.display_name,
-                        cap=caps.get(balance, 0.0)))
+                        order=order.name, amount=format_amount(self.env, amount, order.currency_id),
+                        policy=balance.policy_id.display_name,
+                        cap=format_amount(self.env, caps.get(balance, 0.0), order.currency_id)))
             if caps and order.currency_id.compare_amounts(used, max(caps.values())) > 0:
                 raise UserError(self.env._(
                     "Order %(order)s takes %(amount)s from rebate balances, more than the largest share a policy "
-                    "allows (%(cap)s). Apply the balance again.", order=order.name, amount=used,
-                    cap=max(caps.values())))
+                    "allows (%(cap)s). Apply the balance again.", order=order.name,
+                    amount=format_amount(self.env, used, order.currency_id),
+                    cap=format_amount(self.env, max(caps.values()), order.currency_id)))
+
+    def write(self, vals):
+        # the balance belongs to the customer the order was confirmed for: no moving it to another
+        if {"partner_id", "partner_invoice_id", "company_id"} & set(vals):
+            used = self.filtered(lambda o: o.state == "sale" and o.order_line.filtered("is_rebate_discount"))
+            if used:
+                raise UserError(self.env._(
+                    "Order %s uses a customer's rebate balance: its customer, invoice address and company "
+                    "cannot change. Cancel it and make a new one.", used[0].name))
+        return super().write(vals)
+
+    def _get_invoiceable_lines(self, final=False):
+        """A balance discount is invoiced with goods that carry it: never alone (a credit note
+        that would pay the balance out in money), never on goods worth less than it (a negative
+        invoice); it waits for the invoice of the rest."""
+        lines = super()._get_invoiceable_lines(final=final)
+        discounts = lines.filtered("is_rebate_discount")
+        if discounts:
+            goods = sum((lines - discounts).filtered(lambda l: not l.display_type).mapped(
+                lambda l: l.price_unit * (1 - (l.discount or 0.0) / 100.0) * l.qty_to_invoice))
+            if self.currency_id[:1].compare_amounts(goods, -sum(discounts.mapped("price_subtotal"))) < 0:
+                lines -= discounts
+        return lines
 
     def action_confirm(self):
         quotations = self.filtered(lambda o: o.state in ("draft", "sent"))

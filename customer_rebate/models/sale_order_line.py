@@ -1,12 +1,16 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+# Context under which the balance itself writes its discount lines (see sale_order.py).
+BALANCE_CONTEXT = "rebate_balance_apply"
 
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     is_rebate_discount = fields.Boolean(
-        string="Rebate Balance Used", readonly=True, copy=False,
+        string="Rebate Balance Used", readonly=True, copy=False, index="btree_not_null",
         help="A discount line paid with the customer's rebate balance (返利抵扣).")
     rebate_balance_id = fields.Many2one("rebate.balance", readonly=True, copy=False, index="btree_not_null")
 
@@ -68,8 +72,9 @@ class SaleOrderLine(models.Model):
                 raise UserError(self.env._(
                     "%(partner)s has %(available)s of rebate balance left under %(policy)s (what expired "
                     "excluded): the %(amount)s this order uses is more. Apply the balance again.",
-                    partner=balance.partner_id.display_name, available=available,
-                    policy=balance.policy_id.display_name, amount=amount))
+                    partner=balance.partner_id.display_name,
+                    available=format_amount(self.env, available, balance.currency_id),
+                    policy=balance.policy_id.display_name, amount=format_amount(self.env, amount, balance.currency_id)))
         self.env["rebate.balance"].sudo()._add_lines([
             {"balance_id": line.rebate_balance_id.id, "kind": "used" if delta > 0 else "restored", "amount": -delta,
              "sale_order_id": line.order_id.id, "sale_line_id": line.id, "move_id": move.id if move else False,
@@ -86,7 +91,18 @@ class SaleOrderLine(models.Model):
             if line.product_uom_id.compare(line.product_uom_qty, invoiced) > 0:
                 line.with_context(skip_procurement=True, rebate_balance_sync=True).product_uom_qty = invoiced
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a discount paid with a balance is made by the balance (action_apply_rebate_balance),
+        # never typed in or sent over RPC: it would move a customer's balance at will
+        if not self.env.context.get(BALANCE_CONTEXT) and any(
+                vals.get("is_rebate_discount") or vals.get("rebate_balance_id") for vals in vals_list):
+            raise UserError(self.env._("Rebate balance lines are added with Use Rebate Balance on a quotation."))
+        return super().create(vals_list)
+
     def write(self, vals):
+        if not self.env.context.get(BALANCE_CONTEXT) and {"is_rebate_discount", "rebate_balance_id"} & set(vals):
+            raise UserError(self.env._("Rebate balance lines are added with Use Rebate Balance on a quotation."))
         # a discount paid with the balance is changed through the balance, not by hand, once used
         if not self.env.context.get("rebate_balance_sync") and {"price_unit", "product_uom_qty", "tax_ids",
                                                                  "discount"} & set(vals):

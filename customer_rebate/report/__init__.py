@@ -1,1 +1,2 @@
 from . import rebate_effect_report
+from . import rebate_statement_report
