@@ -44,7 +44,37 @@ class AccountMove(models.Model):
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
         self._check_rebate_payout_kept()
-        return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+        # linked once the reversal is posted and reconciled: sale's paid hook would otherwise
+        # post on orders the user may not see
+        reverses = super(AccountMove, self.with_context(rebate_link_later=True))._reverse_moves(
+            default_values_list=default_values_list, cancel=cancel).with_env(self.env)
+        self._link_copied_rebate_discounts(reverses)
+        return reverses
+
+    def copy(self, default=None):
+        copies = super().copy(default=default)
+        if not self.env.context.get("rebate_link_later"):
+            self._link_copied_rebate_discounts(copies)
+        return copies
+
+    def _link_copied_rebate_discounts(self, copied_moves):
+        """Sale copies to a credit note or a re-issued invoice the order lines its user can read:
+        an accountant who sees only their own orders would carry a balance discount without its
+        order line, and the balance would not follow. The link belongs to the balance, so it is
+        copied whole."""
+        for move, reverse in zip(self, copied_moves):
+            originals = move.line_ids.filtered("is_rebate_discount")
+            copies = reverse.line_ids.filtered("is_rebate_discount").sorted("id")
+            if not originals or len(originals) != len(copies):
+                continue
+            for original, copy in zip(originals, copies):
+                sale_lines = original._rebate_sale_lines()
+                if copy._rebate_sale_lines() != sale_lines:
+                    copy.sudo().sale_line_ids = sale_lines
+                    copy._forget_rebate_sale_lines()
+            if reverse.state == "posted":
+                reverse._sync_rebate_discounts()
+        self.line_ids._forget_rebate_sale_lines()
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -55,8 +85,10 @@ class AccountMove(models.Model):
         """An invoice or credit note that carries rebate balance discount lines moves what they
         stand for: the balance follows (a credit note or a cancelled invoice gives it back, an
         invoice re-issued or edited takes what it needs)."""
-        for move in self:
-            lines = move.invoice_line_ids.filtered("is_rebate_discount").sale_line_ids
+        for move in self.sudo():
+            # the balance follows the documents whoever posts them: an accountant may not see the
+            # order (own-documents sales rights) whose discount the invoice carries
+            lines = move.invoice_line_ids.filtered("is_rebate_discount")._rebate_sale_lines()
             if not lines:
                 continue
             if move.move_type == "out_refund" or move.state == "cancel":
@@ -64,6 +96,7 @@ class AccountMove(models.Model):
             reason = (self.env._("Given back: %s credited", move.reversed_entry_id.name or move.name)
                       if move.move_type == "out_refund" else self.env._("Given back: %s cancelled", move.name))
             lines._sync_rebate_balance(reason, move=move)
+            move.line_ids._forget_rebate_sale_lines()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_rebate_payout(self):

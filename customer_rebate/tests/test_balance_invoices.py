@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .test_balance_discount import BalanceCommon
 
@@ -94,3 +94,58 @@ class TestBalanceFollowsInvoices(BalanceCommon):
         self.invoiced_order()
         self.assertEqual(self.account_balance(self.owed_account), 0.0)
         self.assertEqual(self.account_balance(new_owed), 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestBalanceFollowsInvoicesForAnAccountant(BalanceCommon):
+    """An accountant who sees only their own sales orders (the rebate user's implied salesperson
+    rights) credits and cancels invoices of another salesperson's order: the balance still follows."""
+
+    invoiced_order = TestBalanceFollowsInvoices.invoiced_order
+    assert_ledger_matches_books = TestBalanceFollowsInvoices.assert_ledger_matches_books
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = new_test_user(
+            cls.env, login="balance_accountant", company_id=cls.env.company.id,
+            groups="account.group_account_invoice,customer_rebate.group_rebate_user")
+        cls.salesman = new_test_user(cls.env, login="balance_salesman", groups="sales_team.group_sale_salesman")
+
+    def as_accountant(self, invoice):
+        invoice.invoice_line_ids.sale_line_ids.order_id.user_id = self.salesman
+        self.env.invalidate_all()
+        invoice = invoice.with_user(self.accountant)
+        self.assertFalse(invoice.invoice_line_ids.sale_line_ids, "the order is someone else's")
+        return invoice
+
+    def credit_note(self, invoice, **values):
+        return self.env["account.move.reversal"].with_user(self.accountant).with_context(
+            active_model="account.move", active_ids=invoice.ids).create(
+            {"journal_id": invoice.journal_id.id, "reason": "return", **values})
+
+    def test_accountant_credit_note_gives_the_balance_back(self):
+        _order, invoice = self.invoiced_order()
+        wizard = self.credit_note(self.as_accountant(invoice))
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund.with_user(self.accountant).action_post()
+        self.assertEqual(refund.invoice_line_ids.filtered("is_rebate_discount")._rebate_sale_lines(),
+                         invoice.invoice_line_ids.filtered("is_rebate_discount")._rebate_sale_lines())
+        self.assert_ledger_matches_books(6000.0)
+
+    def test_accountant_cancelling_the_invoice_gives_the_balance_back(self):
+        _order, invoice = self.invoiced_order()
+        invoice = self.as_accountant(invoice)
+        invoice.button_draft()
+        invoice.button_cancel()
+        self.assert_ledger_matches_books(6000.0)
+
+    def test_accountant_reverse_and_reinvoice_uses_the_balance_once(self):
+        _order, invoice = self.invoiced_order()
+        wizard = self.credit_note(self.as_accountant(invoice))
+        new_invoice = self.env["account.move"].browse(wizard.modify_moves()["res_id"])
+        self.assert_ledger_matches_books(6000.0)
+        new_invoice.with_user(self.accountant).action_post()
+        self.assertTrue(new_invoice.invoice_line_ids.filtered("is_rebate_discount")._rebate_sale_lines())
+        self.assert_ledger_matches_books(0.0)
+
