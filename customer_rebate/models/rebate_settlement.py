@@ -582,21 +582,23 @@ class RebateSettlement(models.Model):
                 cost = abs(move.value)
                 if move.location_id.usage == "customer":
                     cost = -cost  # a return: the goods and their cost come back
-                if settlement.currency_id.is_zero(cost):
-                    continue
+                returned = move.location_id.usage == "customer"
                 policy = settlement.paid_record_ids.policy_id.filtered(
                     lambda p: p.goods_product_id == move.product_id)[:1] or settlement.paid_record_ids.policy_id[:1]
                 product = move.product_id.with_company(settlement.company_id)
                 label = self.env._("Goods rebate %(settlement)s: %(quantity)s %(product)s",
                                    settlement=settlement.name, quantity=move.quantity, product=product.display_name)
-                deemed = settlement._deemed_sale_tax_lines(policy, move, label, returned=cost < 0)
+                # goods at no cost still owe the output VAT of a deemed sale on their price
+                deemed = settlement._deemed_sale_tax_lines(policy, move, label, returned=returned)
+                expense = cost - sum(line["debit"] - line["credit"] for line in deemed)
                 lines += [
-                    Command.create(signed_line(policy.expense_account_id, cost - sum(
-                        line["debit"] - line["credit"] for line in deemed), name=label,
-                        partner_id=settlement.partner_id.id, product_id=product.id)),
-                    Command.create(signed_line(product._get_product_accounts()["stock_valuation"], -cost,
-                                               name=label, product_id=product.id)),
-                    *(Command.create(line) for line in deemed),
+                    Command.create(line) for line in (
+                        signed_line(policy.expense_account_id, expense, name=label,
+                                    partner_id=settlement.partner_id.id, product_id=product.id),
+                        signed_line(product._get_product_accounts()["stock_valuation"], -cost,
+                                    name=label, product_id=product.id),
+                        *deemed,
+                    ) if not settlement.currency_id.is_zero(line["debit"] - line["credit"])
                 ]
             if lines:
                 vals_list.append(settlement._prepare_entry_vals(

@@ -18,6 +18,15 @@ class StockMove(models.Model):
             values["rebate_settlement_id"] = self.rebate_settlement_id.id
         return values
 
+    def _set_value(self, correction_quantity=None):
+        # stock_account values a delivery at the cost of the active company: validated with another
+        # company active, the goods would leave at no cost and the rebate expense would be nil
+        rebate_moves = self.filtered("rebate_settlement_id")
+        for company in rebate_moves.company_id:
+            super(StockMove, rebate_moves.filtered(lambda m: m.company_id == company).with_company(company))._set_value(
+                correction_quantity=correction_quantity)
+        return super(StockMove, self - rebate_moves)._set_value(correction_quantity=correction_quantity)
+
     def _check_rebate_goods_owed(self, moves):
         """What a paid goods rebate still has to deliver is not dropped behind the settlement (the
         "no backorder" choice included): it stays a backorder, or the settlement is cancelled."""

@@ -106,6 +106,31 @@ class TestBooksGoodsCost(GoodsCommon):
         settlement.action_cancel()
         self.assertAlmostEqual(self.account_balance(tax_account) - tax_before, 0.0, places=2, msg="returned: no VAT")
 
+    def test_delivered_while_another_company_is_active(self):
+        """A warehouse worker of two companies validates the delivery with the other one active:
+        the goods still leave at this company's cost, and their deemed-sale VAT is booked."""
+        self.policy.goods_output_tax_id = self.tax_sale_a  # 15 %
+        other = self.setup_other_company(name="Other company")["company"]
+        self.env.user.company_ids = [Command.link(other.id)]
+        self.assertFalse(self.free_product.with_company(other).standard_price, "no cost in the other company")
+        expense_before = self.account_balance(self.expense_account)
+        settlement = self.settle(self.confirmed_record())
+        self.deliver(settlement.picking_id.with_context(allowed_company_ids=[other.id, self.env.company.id]))
+        self.assertEqual(settlement.picking_id.move_ids.value, 3400.0)
+        self.assertAlmostEqual(self.account_balance(self.expense_account) - expense_before,
+                               3400.0 + 85 * 70.0 * 0.15, places=2)
+
+    def test_goods_at_no_cost_still_owe_the_deemed_sale_vat(self):
+        self.policy.goods_output_tax_id = self.tax_sale_a  # 15 %
+        self.free_product.standard_price = 0.0
+        tax_account = self.tax_sale_a.invoice_repartition_line_ids.account_id
+        tax_before = self.account_balance(tax_account)
+        settlement = self.settle(self.confirmed_record())
+        self.deliver(settlement.picking_id)
+        self.assertAlmostEqual(self.account_balance(tax_account) - tax_before, -85 * 70.0 * 0.15, places=2)
+        self.assertFalse(settlement.document_ids.line_ids.filtered(lambda l: l.account_id == self.stock_account),
+                         "no stock value left the books")
+
     def test_cancel_returns_the_goods_and_their_cost(self):
         expense_before = self.account_balance(self.expense_account)
         record = self.confirmed_record()

@@ -50,7 +50,10 @@ class ResCompany(models.Model):
             {"name": "李静（会计）", "login": "cn_accountant", "password": "cn_accountant", "lang": "zh_CN",
              "company_id": company.id, "company_ids": [Command.set(company.ids)],
              "group_ids": [Command.link(self.env.ref("customer_rebate.group_rebate_manager").id),
-                           Command.link(self.env.ref("account.group_account_manager").id)]},
+                           Command.link(self.env.ref("account.group_account_manager").id),
+                           # journal items, the general ledger and reconciliation, which an
+                           # accountant checks a payout against
+                           Command.link(self.env.ref("account.group_account_user").id)]},
         ])
 
         customers = env["res.partner"].create([

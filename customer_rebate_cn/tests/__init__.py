@@ -1,2 +1,3 @@
 from . import test_cn_amount_in_words
 from . import test_cn_payout_vat
+from . import test_cn_demo
