@@ -12,6 +12,7 @@
     "data": [
         "views/rebate_policy_views.xml",
         "views/rebate_settlement_views.xml",
+        "report/rebate_statement_templates.xml",
     ],
     "demo": [
         "demo/rebate_cn_demo.xml",

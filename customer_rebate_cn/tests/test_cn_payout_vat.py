@@ -41,8 +41,18 @@ class TestCnPayoutVat(RebateCnCommon):
         self.assertEqual(self.vat() - before, 780.0, "output VAT down by 780")
         refund.fapiao = "04400123"
         self.assertEqual(settlement.fapiao, "04400123")
-        with self.assertRaises(ValidationError):
-            refund.fapiao = "123"
+        refund.fapiao = "24442000000012345678"  # 数电票: 20 digits
+        self.assertEqual(settlement.fapiao, "24442000000012345678")
+        for wrong in ("123", "2444200000001234567X", "244420000000123456789"):
+            with self.assertRaises(ValidationError):
+                refund.fapiao = wrong
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "customer_rebate.action_report_rebate_settlement", settlement.ids)
+        text = html.decode()
+        self.assertIn("24442000000012345678", text)
+        # the receivable falls by 6,780: the statement says so beside the 6,000 rebate
+        self.assertIn("780.00", text)
+        self.assertIn("6,780.00", text)
 
     def test_red_letter_fapiao_needs_its_vat(self):
         with self.assertRaisesRegex(ValidationError, "red-letter fapiao"):
