@@ -33,7 +33,7 @@ class SaleOrder(models.Model):
             order.rebate_discount_amount = -sum(order.order_line.filtered("is_rebate_discount").mapped("price_subtotal"))
 
     @api.depends("partner_id", "date_order", "order_line.price_subtotal", "order_line.product_uom_qty",
-                 "order_line.qty_invoiced", "order_line.product_id", "state", "company_id")
+                 "order_line.qty_invoiced_posted", "order_line.product_id", "state", "company_id")
     def _compute_rebate_projection_html(self):
         return super()._compute_rebate_projection_html()
 
@@ -44,7 +44,8 @@ class SaleOrder(models.Model):
         return fields.Date.context_today(self, self.date_order) if self.date_order else fields.Date.context_today(self)
 
     def _rebate_document_lines(self):
-        """The part of the order not invoiced yet: invoiced quantities are in the base already."""
+        """The part of the order not in a posted invoice yet: posted invoices are in the base already,
+        a draft one is not (the order stays in the projection until its invoice is posted)."""
         if self.state == "cancel":
             return []
         items = []
@@ -52,11 +53,11 @@ class SaleOrder(models.Model):
             ordered = line.product_uom_qty
             if not ordered:
                 continue
-            share = max(ordered - line.qty_invoiced, 0.0) / ordered
+            share = max(ordered - line.qty_invoiced_posted, 0.0) / ordered
             amount = self.currency_id._convert(
                 line.price_subtotal * share, self.company_id.currency_id, self.company_id, self._rebate_date())
             qty = line.product_uom_id._compute_quantity(
-                (ordered - line.qty_invoiced) if share else 0.0, line.product_id.uom_id, round=False)
+                (ordered - line.qty_invoiced_posted) if share else 0.0, line.product_id.uom_id, round=False)
             items.append((line.product_id, amount, qty))
         return self._group_rebate_lines(items)
 

@@ -80,6 +80,18 @@ class TestProjection(RebateCommon):
         figures = self.projection(order)
         self.assertEqual((figures["base_amount"], figures["document_amount"]), (10000, 0))
 
+    def test_order_stays_projected_while_its_invoice_is_a_draft(self):
+        order = self.order(10000.0)
+        order.action_confirm()
+        order.order_line.qty_delivered = 1.0
+        invoice = order._create_invoices()
+        self.assertEqual(self.projection(order)["document_amount"], 10000, "the draft invoice is in no base yet")
+        invoice.invoice_date = "2026-08-16"
+        invoice.action_post()
+        order.invalidate_recordset()
+        figures = self.projection(order)
+        self.assertEqual((figures["base_amount"], figures["document_amount"]), (10000, 0))
+
     def test_draft_invoice_adds_a_posted_one_is_in_the_base(self):
         self.invoice(self.customer_a, "2026-07-10", 95000.0)
         draft = self.invoice(self.customer_a, "2026-08-18", 10000.0, post=False)
