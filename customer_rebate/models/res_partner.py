@@ -63,17 +63,24 @@ class ResPartner(models.Model):
         for partner in self:
             partner.rebate_balance = totals.get(partner.commercial_partner_id.id, 0.0)
 
-    def _rebate_balance_amount(self, company):
-        """The commercial partner's balance in ``company``, for statements and notices (which a
-        customer or a portal page may render without access to the ledger's model)."""
+    def _rebate_balance_domain(self, company, policies=None):
+        domain = [("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)]
+        if policies is not None:
+            domain.append(("policy_id", "in", policies.ids))
+        return domain
+
+    def _rebate_balance_amount(self, company, policies=None):
+        """The commercial partner's balance in ``company`` (under ``policies`` when given), for
+        statements and notices (which a customer or a portal page may render without access to
+        the ledger's model)."""
         self.ensure_one()
         return sum(self.env["rebate.balance"].sudo().search(
-            [("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)]).mapped("amount"))
+            self._rebate_balance_domain(company, policies)).mapped("amount"))
 
-    def _rebate_balance_lines(self, company, limit=10):
+    def _rebate_balance_lines(self, company, limit=10, policies=None):
         self.ensure_one()
         return self.env["rebate.balance.line"].sudo().search(
-            [("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)], limit=limit)
+            self._rebate_balance_domain(company, policies), limit=limit)
 
     def action_view_rebate_balance(self):
         self.ensure_one()

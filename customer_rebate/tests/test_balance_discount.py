@@ -66,6 +66,13 @@ class TestBalanceDiscount(BalanceCommon):
         self.settlement.action_notify()
         self.assertIn("rebate balance", self.settlement.message_ids[0].body)
 
+    def test_statement_of_another_policy_shows_no_balance(self):
+        cash = self.create_policy(name="Cash policy", settlement_method="cash")
+        record = self.confirmed_record(policy=cash)
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "customer_rebate.action_report_rebate_record", record.ids)
+        self.assertNotIn("Rebate balance:", html.decode(), "the balance is the discount policy's, not this one's")
+
     def test_source_example_used_on_a_taxed_order_lowers_the_vat(self):
         order = self.order((self.goods_13, 10, 5000.0))
         self.assertEqual(order.rebate_balance_available, 6000.0)
