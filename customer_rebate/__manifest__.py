@@ -39,4 +39,9 @@
         "demo/rebate_policy_demo.xml",
         "demo/account_move_demo.xml",
     ],
+    "assets": {
+        "web.report_assets_common": [
+            "customer_rebate/static/src/scss/rebate_report.scss",
+        ],
+    },
 }

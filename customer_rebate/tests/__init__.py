@@ -16,6 +16,7 @@ from . import test_settlement_errors
 from . import test_settlement_concurrency
 from . import test_settlement_queries
 from . import test_projection
+from . import test_report_pdf
 from . import test_statement_notice
 from . import test_portal
 from . import test_export_xlsx

@@ -1,3 +1,4 @@
 from . import test_cn_amount_in_words
 from . import test_cn_payout_vat
 from . import test_cn_demo
+from . import test_cn_statement_pdf
