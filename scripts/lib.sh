@@ -75,8 +75,23 @@ ensure_postgres() {
     psql -d postgres -Atc 'select 1' >/dev/null 2>&1
 }
 
+# Build both addons as wheels the way OCA publishes addons (whool: odoo-addon-customer_rebate,
+# odoo-addon-customer_rebate_cn; pip fetches whool from PyPI) and install them, without their
+# dependencies, into var/wheel-addons: ADDONS_DIR then points Odoo at what the wheels ship.
+build_addon_wheels() {
+    local dist="$REPO/var/dist" site="$REPO/var/wheel-addons"
+    rm -rf "$dist" "$site"
+    if [ -n "$(git -C "$REPO" status --porcelain --untracked-files=all -- customer_rebate customer_rebate_cn | grep '^??')" ]; then
+        log "warning: untracked files in the addons are left out of the wheels (git add them)"
+    fi
+    "$ODOO_PYTHON" -m pip wheel -q --no-deps "$REPO/customer_rebate" "$REPO/customer_rebate_cn" -w "$dist" \
+        && "$ODOO_PYTHON" -m pip install -q --no-deps --target "$site" "$dist"/*.whl \
+        && [ -f "$site/odoo/addons/customer_rebate/__manifest__.py" ] \
+        && ADDONS_DIR="$site/odoo/addons"
+}
+
 odoo_bin() {
     "$ODOO_PYTHON" "$ODOO_PATH/odoo-bin" \
-        --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$REPO" \
+        --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,${ADDONS_DIR:-$REPO}" \
         --http-interface=127.0.0.1 "$@"
 }
