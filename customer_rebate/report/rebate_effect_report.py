@@ -18,7 +18,8 @@ class RebateEffectReport(models.Model):
     Growth is only measured where the period before is comparable: the period has ended (a running
     period is not compared with a whole one) and the customer bought in the period before (with no
     or negative sales before, every sale would count as growth). The period before is either under
-    the policy too, or, for the policy's first period, the baseline before it started. Sums of sales
+    the policy too (or its earlier version), or, for the policy's first period, the baseline before it
+    started. Sums of sales
     and margins are per policy: added across policies they would count the same sales twice."""
 
     _name = "rebate.effect.report"
@@ -31,7 +32,7 @@ class RebateEffectReport(models.Model):
             "policy_id", "partner_id", "company_id", "date_start", "date_end", "state", "tier_id", "base_amount",
             "previous_base_amount", "last_year_base_amount", "cost_amount", "previous_cost_amount", "amount",
         ],
-        "rebate.policy": ["date_start", "period"],
+        "rebate.policy": ["date_start", "period", "code", "company_id"],
         "res.company": ["currency_id"],
     }
 
@@ -102,8 +103,9 @@ class RebateEffectReport(models.Model):
         comparison = SQL(
             """CASE WHEN MAX(r.date_end) >= %(today)s THEN 'open'
                     WHEN SUM(r.previous_base_amount) <= 0 THEN 'no_previous'
-                    WHEN r.date_start = p.date_start OR p.period = 'window'
-                      OR (r.date_start - make_interval(months => %(months)s))::date < p.date_start
+                    WHEN p.period = 'window'
+                      OR (r.date_start - make_interval(months => %(months)s))::date
+                         < COALESCE(versions.first_start, p.date_start)
                     THEN 'baseline'
                     ELSE 'policy' END""",
             today=today, months=months)
@@ -141,10 +143,15 @@ class RebateEffectReport(models.Model):
                         THEN %(uplift)s / SUM(r.amount) END AS uplift_per_rebate
               FROM rebate_record r
               JOIN rebate_policy p ON p.id = r.policy_id
+              -- the versions of a policy share its code: the period before a revision's first
+              -- one was under the policy's earlier version
+         LEFT JOIN (SELECT company_id, code, MIN(date_start) AS first_start
+                      FROM rebate_policy WHERE code != '/' GROUP BY company_id, code) versions
+                ON versions.company_id = p.company_id AND versions.code = p.code
               JOIN res_company c ON c.id = r.company_id
              WHERE r.state != 'cancelled'
           GROUP BY r.policy_id, r.partner_id, r.company_id, c.currency_id, r.date_start,
-                   p.date_start, p.period
+                   p.period, p.date_start, versions.first_start
             """,
             comparison=comparison, comparable=comparable, uplift=uplift, margin=margin,
             previous_margin=previous_margin, margin_gain=margin_gain, today=today)

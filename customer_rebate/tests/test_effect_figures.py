@@ -136,6 +136,15 @@ class TestEffectFigures(RebateCommon):
         self.assertEqual(self.row(self.policy, self.customer_a, "2026-07-01").comparison, "policy")
         self.assertEqual(self.row(self.policy, self.customer_a, "2026-04-01").comparison, "baseline")
 
+    def test_revision_is_compared_with_the_earlier_version(self):
+        action = self.policy.action_revise(date_from="2026-07-01")
+        revision = self.env["rebate.policy"].browse(action["res_id"])
+        revision.action_activate()
+        revision.action_compute()
+        row = self.row(revision, self.customer_a, "2026-07-01")
+        # Q2 was under the first version: not a baseline before the policy
+        self.assertEqual((row.previous_sales, row.comparison, row.uplift), (80000.0, "policy", 40000.0))
+
     def test_margin_and_net_effect(self):
         a_q3 = self.row(self.policy, self.customer_a, "2026-07-01")
         # margin 120,000 - 72,000 = 48,000 after 80,000 - 48,000 = 32,000: +16,000, less 6,000 rebate
