@@ -111,6 +111,9 @@ def test_previous_period_and_same_period_last_year():
     assert (last_year.date_start, last_year.date_end) == (date(2025, 7, 1), date(2025, 9, 30))
     clipped = period_containing("quarter", date(2026, 2, 20), date(2026, 2, 15))
     assert (previous_period(clipped).date_start, previous_period(clipped).date_end) == (date(2025, 11, 15), date(2025, 12, 31))
+    clipped_end = period_containing("quarter", date(2026, 8, 1), date(2026, 1, 1), date(2026, 8, 15))
+    assert (previous_period(clipped_end).date_start, previous_period(clipped_end).date_end) == (
+        date(2026, 4, 1), date(2026, 5, 15)), "a period cut short by the policy's end is compared with as many days"
     window = period_containing("window", date(2026, 8, 10), date(2026, 8, 1), date(2026, 8, 31))
     assert (previous_period(window).date_start, previous_period(window).date_end) == (date(2026, 7, 1), date(2026, 7, 31))
     leap = Period(date(2024, 2, 1), date(2024, 2, 29), "month", 2)

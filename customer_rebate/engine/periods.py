@@ -99,14 +99,17 @@ def seniority_reached(first_invoice_date, period_start, min_months):
 
 def previous_period(period):
     """The period just before ``period``, for comparing sales: the calendar period before it (not
-    clipped by the policy, whose start may be later), or, for a window, as many days before it."""
+    clipped by the policy, whose start may be later); for a period the policy's dates clip, the same
+    days one period earlier; for a window, as many days before it."""
     if period.kind == "window":
         length = period.date_end - period.date_start
         end = period.date_start - timedelta(days=1)
         return Period(end - length, end, period.kind, 0)
     before = _calendar_period(period.kind, period.date_start - timedelta(days=1))
-    if period.date_start != _calendar_period(period.kind, period.date_start).date_start:
-        # a clipped first period is compared with the same days one period earlier
+    calendar_period = _calendar_period(period.kind, period.date_start)
+    if (period.date_start, period.date_end) != (calendar_period.date_start, calendar_period.date_end):
+        # a period clipped by the policy's start or end is compared with the same days one period
+        # earlier, not with a whole period
         months = PERIOD_MONTHS[period.kind]
         return Period(add_months(period.date_start, -months), add_months(period.date_end, -months),
                       period.kind, before.index)

@@ -48,9 +48,30 @@ class RebatePolicy(models.Model):
 
     # The review sums up every customer's sales under the policy: it follows the effect analysis,
     # which is the managers'.
+    review_date = fields.Date(
+        string="Review Period", copy=False, groups=REBATE_MANAGER,
+        help="A day in the period to review; empty to review every period of the policy.")
+    review_period_label = fields.Char(string="Period Reviewed", compute="_compute_review", groups=REBATE_MANAGER)
+    review_net_effect = fields.Monetary(
+        string="Net Effect", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER,
+        help="Gross margin gained over the period before minus the rebates, for ended periods. A "
+             "customer whose growth cannot be measured (no sales in the period before) adds its "
+             "rebate and no gain.")
+    review_margin = fields.Monetary(
+        string="Gross Margin", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER,
+        help="Sales in scope minus their cost.")
+    review_margin_gain = fields.Monetary(
+        string="Gross Margin Gained", compute="_compute_review", currency_field="currency_id",
+        groups=REBATE_MANAGER, help="Gross margin minus the same customers' gross margin in the period "
+                                    "before, where the growth is measured.")
+    review_rebate = fields.Monetary(
+        string="Rebates of the Period", compute="_compute_review", currency_field="currency_id",
+        groups=REBATE_MANAGER, help="Rebates earned or estimated, cancelled ones left out.")
     review_customer_count = fields.Integer(
         string="Customers with Sales", compute="_compute_review", groups=REBATE_MANAGER)
-    review_tiers = fields.Char(string="Customers per Tier", compute="_compute_review", groups=REBATE_MANAGER)
+    review_tiers = fields.Char(
+        string="Customers per Tier", compute="_compute_review", groups=REBATE_MANAGER,
+        help="Each customer once, at the highest tier reached in the periods reviewed.")
     review_sales = fields.Monetary(
         string="Sales in Scope", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER)
     review_earned = fields.Monetary(
@@ -59,77 +80,144 @@ class RebatePolicy(models.Model):
         string="Rebates Paid", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER)
     review_cost_share = fields.Float(
         string="Rebate Cost (% of Sales)", compute="_compute_review", digits=(16, 2), groups=REBATE_MANAGER)
+    review_compared = fields.Char(
+        string="Growth Measured On", compute="_compute_review", groups=REBATE_MANAGER,
+        help="Growth is measured only for ended periods of customers who bought in the period before.")
     review_comparison = fields.Char(string="Compared With", compute="_compute_review", groups=REBATE_MANAGER)
+    review_growth_measured = fields.Boolean(compute="_compute_review", groups=REBATE_MANAGER)
     review_inside_growth = fields.Float(
         string="Sales Growth, Policy (%)", compute="_compute_review", digits=(16, 2), groups=REBATE_MANAGER,
         help="Growth of the sales of the customers earning a rebate over the periods before.")
+    review_comparison_measured = fields.Boolean(compute="_compute_review", groups=REBATE_MANAGER)
     review_comparison_growth = fields.Float(
         string="Sales Growth, Comparison (%)", compute="_compute_review", digits=(16, 2), groups=REBATE_MANAGER,
         help="The same growth for customers outside the policy, or, for a policy over every "
              "customer, for those who stayed below the first tier.")
     review_uplift = fields.Monetary(
         string="Sales Uplift", compute="_compute_review", currency_field="currency_id", groups=REBATE_MANAGER,
-        help="Sales in scope minus the same customers' sales in the periods before.")
+        help="Sales of the customers whose growth is measured minus their sales in the periods before.")
 
+    def _review_period(self):
+        """The period under review, or None for every period (no review date, or one outside the
+        policy's dates)."""
+        self.ensure_one()
+        if not (self.review_date and self.date_start and self.period):
+            return None
+        if self.period == "window" and not self.date_end:
+            return None
+        return period_containing(self.period, self.review_date, self.date_start, self.date_end or None)
+
+    def _review_domain(self, period):
+        domain = Domain("policy_id", "=", self._origin.id)
+        if period:
+            domain &= Domain("date_start", "=", period.date_start)
+        return domain
+
+    @api.depends("review_date", "date_start", "date_end", "period")
     def _compute_review(self):
-        """Key figures for reviewing a policy, from two aggregates over all its policies."""
-        effects = self.env["rebate.effect.report"]._read_group(
-            [("policy_id", "in", self.ids)], ["policy_id"],
-            ["partner_id:count_distinct", "sales:sum", "rebate:sum", "uplift:sum"])
-        effect = {policy.id: values for policy, *values in effects}
-        states = self.env["rebate.record"]._read_group(
-            [("policy_id", "in", self.ids), ("state", "in", ("confirmed", "settled"))],
-            ["policy_id", "state"], ["amount:sum"])
-        earned, paid = {}, {}
-        for policy, state, amount in states:
-            earned[policy.id] = earned.get(policy.id, 0.0) + amount
-            if state == "settled":
-                paid[policy.id] = amount
-        tiers = self.env["rebate.record"]._read_group(
-            [("policy_id", "in", self.ids), ("state", "!=", "cancelled"), ("revision", "=", 0)],
-            ["policy_id", "tier_id"], ["partner_id:count_distinct"])
-        per_tier = {}
-        for policy, tier, count in tiers:
-            per_tier.setdefault(policy.id, {})[tier] = count
-        reached = self.env["rebate.effect.report"]._read_group(
-            [("policy_id", "in", self.ids)], ["policy_id", "reached_tier"], ["sales:sum", "previous_sales:sum"])
-        growth_by_reach = {(policy.id, flag): (sales, previous) for policy, flag, sales, previous in reached}
-        outside = self.env["rebate.policy.period"]._read_group(
-            [("policy_id", "in", self.ids)], ["policy_id"], ["outside_sales:sum", "outside_previous_sales:sum"])
-        outside_by_policy = {policy.id: (sales, previous) for policy, sales, previous in outside}
+        """Key figures for reviewing a policy over one period or all of them, from the effect
+        analysis (a few aggregates per policy)."""
+        Effect = self.env["rebate.effect.report"]
+        Record = self.env["rebate.record"]
+        today = fields.Date.context_today(self)
 
         def growth(sales, previous):
-            return 100.0 * (sales - previous) / previous if previous else 0.0
+            return 100.0 * (sales - previous) / previous if previous > 0 else 0.0
 
         for policy in self:
-            customers, sales, rebate, uplift = effect.get(policy.id, (0, 0.0, 0.0, 0.0))
+            period = policy._review_period()
+            domain = policy._review_domain(period)
+            if period:
+                policy.review_period_label = self.env._(
+                    "%(start)s – %(end)s", start=format_date(self.env, period.date_start),
+                    end=format_date(self.env, period.date_end))
+            elif policy.review_date:
+                policy.review_period_label = self.env._("Every period (the date is outside the policy's dates)")
+            else:
+                policy.review_period_label = self.env._("Every period")
+            [(sales, rebate, uplift, compared_previous, margin, margin_gain, net_effect)] = Effect._read_group(
+                domain, [], ["sales:sum", "rebate:sum", "uplift:sum", "compared_previous_sales:sum",
+                             "margin:sum", "margin_gain:sum", "net_effect:sum"])
+            sales, rebate, uplift, compared_previous = sales or 0.0, rebate or 0.0, uplift or 0.0, compared_previous or 0.0
+            policy.review_sales = sales
+            policy.review_rebate = rebate
+            policy.review_uplift = uplift
+            policy.review_margin = margin or 0.0
+            policy.review_margin_gain = margin_gain or 0.0
+            policy.review_net_effect = net_effect or 0.0
+            policy.review_cost_share = 100.0 * rebate / sales if sales else 0.0
+
+            by_comparison = dict(Effect._read_group(domain, ["comparison"], ["__count"]))
+            measured = by_comparison.get("policy", 0) + by_comparison.get("baseline", 0)
+            total = sum(by_comparison.values())
+            parts = [self.env._("%(measured)s of %(total)s customer periods", measured=measured, total=total)]
+            if by_comparison.get("open"):
+                parts.append(self.env._("%s in a running period", by_comparison["open"]))
+            if by_comparison.get("no_previous"):
+                parts.append(self.env._("%s without sales in the period before", by_comparison["no_previous"]))
+            policy.review_compared = "; ".join(parts)
+
             if policy._scope_partner_ids() is not None:
                 policy.review_comparison = self.env._("Customers outside the policy")
-                policy.review_inside_growth = growth(sales, sales - uplift)
-                policy.review_comparison_growth = growth(*outside_by_policy.get(policy.id, (0.0, 0.0)))
+                inside = (uplift + compared_previous, compared_previous)
+                outside_domain = Domain("policy_id", "=", policy._origin.id) & Domain("date_end", "<", today) \
+                    & Domain("outside_previous_sales", ">", 0)
+                if period:
+                    outside_domain &= Domain("date_start", "=", period.date_start)
+                [outside] = self.env["rebate.policy.period"]._read_group(
+                    outside_domain, [], ["outside_sales:sum", "outside_previous_sales:sum"])
             else:
                 policy.review_comparison = self.env._("Customers below the first tier")
-                policy.review_inside_growth = growth(*growth_by_reach.get((policy.id, True), (0.0, 0.0)))
-                policy.review_comparison_growth = growth(*growth_by_reach.get((policy.id, False), (0.0, 0.0)))
-            policy.review_customer_count = customers
-            policy.review_sales = sales
-            policy.review_earned = earned.get(policy.id, 0.0)
-            policy.review_paid = paid.get(policy.id, 0.0)
-            policy.review_cost_share = 100.0 * rebate / sales if sales else 0.0
-            policy.review_uplift = uplift
-            counts = per_tier.get(policy.id, {})
+                reached = {
+                    flag: (up + previous, previous) for flag, up, previous in Effect._read_group(
+                        domain & Domain("comparable", "=", True), ["reached_tier"],
+                        ["uplift:sum", "compared_previous_sales:sum"])
+                }
+                inside = reached.get(True, (0.0, 0.0))
+                outside = reached.get(False, (0.0, 0.0))
+            policy.review_growth_measured = inside[1] > 0
+            policy.review_inside_growth = growth(*inside)
+            policy.review_comparison_measured = (outside[1] or 0.0) > 0
+            policy.review_comparison_growth = growth(outside[0] or 0.0, outside[1] or 0.0)
+
+            record_domain = domain & Domain("state", "!=", "cancelled")
+            earned = paid = 0.0
+            for state, amount in Record._read_group(
+                    record_domain & Domain("state", "in", ("confirmed", "settled")), ["state"], ["amount:sum"]):
+                earned += amount
+                if state == "settled":
+                    paid += amount
+            policy.review_earned, policy.review_paid = earned, paid
+
+            # each customer once, at the highest tier reached: the counts add up to the customers
+            order = {tier.id: index for index, tier in enumerate(policy.tier_ids.sorted(lambda t: (t.sequence, t.id)))}
+            highest = {}
+            for partner, tier in Record._read_group(record_domain, ["partner_id", "tier_id"]):
+                rank = order.get(tier.id, -1) if tier else -1
+                highest[partner.id] = max(highest.get(partner.id, -1), rank)
+            policy.review_customer_count = len(highest)
+            counts = defaultdict(int)
+            for rank in highest.values():
+                counts[rank] += 1
+            tiers = policy.tier_ids.sorted(lambda t: (t.sequence, t.id))
             parts = [
-                self.env._("%(tier)s: %(count)s", tier=tier.display_name, count=counts[tier])
-                for tier in policy.tier_ids.sorted(lambda t: (t.sequence, t.id)) if counts.get(tier)
+                self.env._("%(tier)s: %(count)s", tier=tier.display_name, count=counts[index])
+                for index, tier in enumerate(tiers) if counts.get(index)
             ]
-            below = counts.get(self.env["rebate.policy.tier"], 0)
-            if below:
-                parts.append(self.env._("below the first tier: %s", below))
+            if counts.get(-1):
+                parts.append(self.env._("below the first tier: %s", counts[-1]))
             policy.review_tiers = "; ".join(parts)
 
     def action_view_effect(self):
+        """The effect analysis of the policies, of the period under review when one is chosen."""
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_effect_report_action")
-        action["domain"] = [("policy_id", "in", self.ids)]
+        domain = Domain("policy_id", "in", self.ids)
+        if len(self) == 1 and (period := self._review_period()):
+            domain &= Domain("date_start", "=", period.date_start)
+            action["display_name"] = action["name"] = self.env._(
+                "Rebate Effect Analysis: %(policy)s, %(period)s",
+                policy=self.display_name, period=self.review_period_label)
+        action["domain"] = list(domain)
         return action
 
     def _has_frozen_records(self):

@@ -45,6 +45,13 @@ class RebateRecord(models.Model):
     last_year_base_amount = fields.Monetary(
         string="Same Period Last Year", readonly=True, groups="customer_rebate.group_rebate_user",
         help="The customer's sales in the policy's scope in the same period a year before.")
+    cost_amount = fields.Monetary(
+        string="Cost of Sales", readonly=True, groups="customer_rebate.group_rebate_user",
+        help="What the goods in the base cost the company (quantity times the product's cost), for the margin "
+             "in the effect analysis.")
+    previous_cost_amount = fields.Monetary(
+        string="Previous Period Cost of Sales", readonly=True, groups="customer_rebate.group_rebate_user",
+        help="The cost of the customer's sales in the policy's scope in the period before.")
     tier_id = fields.Many2one("rebate.policy.tier", string="Tier Reached", readonly=True, ondelete="restrict")
     rate = fields.Float(string="Rate (%)", digits=(5, 2), readonly=True, aggregator=None)
     amount = fields.Monetary(string="Rebate", readonly=True, tracking=True)

@@ -42,3 +42,4 @@ from . import test_balance_invoices
 from . import test_books_review
 from . import test_books_invariants
 from . import test_security_balance
+from . import test_effect_figures

@@ -48,8 +48,9 @@ class TestEffectReview(RebateCommon):
         groups = self.env["rebate.effect.report"]._read_group(
             [("policy_id", "=", self.policy.id)], ["date_start:quarter"], ["sales:sum", "rebate:sum", "uplift:sum"])
         totals = {day.month: (sales, rebate, uplift) for day, sales, rebate, uplift in groups}
-        # Q2: A 80,000 after 50,000; B 150,000 (earning 7,500) after nothing
-        self.assertEqual(totals[4], (230000, 7500, 30000 + 150000))
+        # Q2: A 80,000 after 50,000; B 150,000 (earning 7,500) after nothing: B's sales are not
+        # growth (no comparable period before), so the uplift is A's alone
+        self.assertEqual(totals[4], (230000, 7500, 30000))
         self.assertEqual(totals[7], (210000, 6000, -20000))
 
     def test_policy_review_figures(self):
@@ -60,9 +61,11 @@ class TestEffectReview(RebateCommon):
         self.assertEqual(policy.review_earned, 6000)
         self.assertEqual(policy.review_paid, 0)
         self.assertAlmostEqual(policy.review_cost_share, 100 * 13500 / 440000, places=2)
-        self.assertEqual(policy.review_uplift, 180000 - 20000)
-        self.assertIn("≥ 100,000.00: 5 %: 2", policy.review_tiers)
-        self.assertIn("below the first tier: 2", policy.review_tiers)
+        # A +30,000 (Q2) and +40,000 (Q3), B -60,000 (Q3); B's Q2 after nothing is not growth
+        self.assertEqual(policy.review_uplift, 30000 + 40000 - 60000)
+        # each customer once, at the highest tier reached: both reached it in some quarter
+        self.assertEqual(policy.review_tiers, "≥ 100,000.00: 5 %: 2")
+        self.assertEqual(policy.review_compared, "3 of 4 customer periods; 1 without sales in the period before")
 
     def test_revision_keeps_the_old_versions_records(self):
         self.records(date_start=date(2026, 4, 1)).action_confirm()
@@ -111,15 +114,17 @@ class TestReviewComparison(RebateCommon):
         self.assertEqual(periods.mapped("outside_sales"), [150000.0, 90000.0])
         self.assertEqual(periods.mapped("outside_previous_sales"), [0.0, 150000.0])
         self.assertEqual(policy.review_comparison, "Customers outside the policy")
-        # A: 200,000 after 130,000 → +53.85 %; B outside: 240,000 after 150,000 → +60 %
+        # A: 200,000 after 130,000 → +53.85 %; B outside: Q2 after nothing is not compared, Q3
+        # 90,000 after 150,000 → -40 %
         self.assertAlmostEqual(policy.review_inside_growth, 100 * 70000 / 130000, places=2)
-        self.assertAlmostEqual(policy.review_comparison_growth, 60.0, places=2)
+        self.assertAlmostEqual(policy.review_comparison_growth, -40.0, places=2)
+        self.assertTrue(policy.review_comparison_measured)
 
     def test_policy_for_everyone_is_compared_with_customers_below_the_first_tier(self):
         policy = self.compute(self.create_policy(date_start="2026-04-01", date_end="2026-09-30"))
         self.assertFalse(self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)]))
         self.assertEqual(policy.review_comparison, "Customers below the first tier")
-        # reached: A Q3 120,000 after 80,000 and B Q2 150,000 after 0 → 270,000 after 80,000
-        self.assertAlmostEqual(policy.review_inside_growth, 100 * 190000 / 80000, places=2)
+        # reached: A Q3 120,000 after 80,000 (B Q2 150,000 after nothing is not compared) → +50 %
+        self.assertAlmostEqual(policy.review_inside_growth, 50.0, places=2)
         # below: A Q2 80,000 after 50,000 and B Q3 90,000 after 150,000 → 170,000 after 200,000
         self.assertAlmostEqual(policy.review_comparison_growth, -15.0, places=2)

@@ -4,6 +4,7 @@ import io
 import openpyxl
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import RebateCommon
@@ -66,16 +67,17 @@ class TestExportXlsx(RebateCommon):
         customers = book["By Customer"]
         rows = list(customers.iter_rows(min_row=2, values_only=True))
         by_name = {row[0]: row for row in rows[:-1]}
-        self.assertEqual(by_name[self.customer_a.display_name][3:6], (6000.0 + 7500.0, 6000.0, 0.0))
-        self.assertEqual(by_name[self.customer_b.display_name][3:6], (12500.0, 0.0, 12500.0))
-        self.assertEqual(rows[-1][3], sum(self.records.mapped("amount")))
+        # one policy: one row per customer (customer, policy, number of records, base, rebate, paid, due)
+        self.assertEqual(by_name[self.customer_a.display_name][4:7], (6000.0 + 7500.0, 6000.0, 0.0))
+        self.assertEqual(by_name[self.customer_b.display_name][4:7], (12500.0, 0.0, 12500.0))
+        self.assertEqual(rows[-1][4], sum(self.records.mapped("amount")))
         policy_rows = list(book["By Policy and Period"].iter_rows(min_row=2, values_only=True))
         subtotal = next(row for row in policy_rows if str(row[0]).startswith("Subtotal"))
-        self.assertEqual(subtotal[4], sum(self.records.mapped("amount")))
+        self.assertEqual(subtotal[6], sum(self.records.mapped("amount")))
         self.assertEqual(policy_rows[-1][0], "Total")
-        self.assertEqual(policy_rows[-1][4], sum(self.records.mapped("amount")))
+        self.assertEqual(policy_rows[-1][6], sum(self.records.mapped("amount")))
         q3 = next(row for row in policy_rows if row[1] == "Q3 2026")
-        self.assertEqual((q3[2], q3[4]), (2, 18500.0))
+        self.assertEqual((q3[4], q3[6]), (2, 18500.0))
 
     def test_selected_records_only(self):
         wizard_values = {"report": "detail"}
@@ -85,3 +87,99 @@ class TestExportXlsx(RebateCommon):
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
         rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))[:-1]
         self.assertEqual(len(rows), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestExportXlsxContent(RebateCommon):
+    """What the summary says when policies overlap: two policies over the same customers, one of
+    them paying fixed amounts and starting in the middle of a quarter. Customer A is invoiced
+    161,000 (80,000 on 20 May, 81,000 on 10 August), customer B 50,000 (10 August)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy.write({"date_start": "2026-04-01", "tier_ids": [
+            Command.clear(), Command.create({"threshold": 50000.0, "rate": 5.0})]})
+        cls.fixed_policy = cls.create_policy(
+            tiers=((50000.0, 300.0),), amount_type="fixed", date_start="2026-05-15", name="Fixed bonus")
+        cls.invoice(cls.customer_a, "2026-05-20", 80000.0)
+        cls.invoice(cls.customer_a, "2026-08-10", 81000.0)
+        cls.invoice(cls.customer_b, "2026-08-10", 50000.0)
+        with freeze_time("2026-10-15"):
+            for policy in cls.policy | cls.fixed_policy:
+                policy.action_activate()
+                policy.action_compute()
+
+    def export(self, **values):
+        with freeze_time("2026-10-15"):
+            wizard = self.env["rebate.export.wizard"].create(values)
+            wizard.action_export()
+        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)), data_only=True)
+
+    def test_by_customer_shows_bases_per_policy_never_added(self):
+        sheet = self.export(report="summary")["By Customer"]
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(rows[0][:4], ("Customer", "Policy", "Number of Records", "Base Amount (per policy)"))
+        data, total = rows[1:-1], rows[-1]
+        by_key = {(row[0], row[1]): row for row in data}
+        name_a, name_b = self.customer_a.display_name, self.customer_b.display_name
+        # A: 161,000 under each policy (not 322,000); 4,000 + 4,050 at 5 %, and 300 twice
+        self.assertEqual(by_key[name_a, self.policy.display_name][2:5], (2, 161000.0, 8050.0))
+        self.assertEqual(by_key[name_a, self.fixed_policy.display_name][2:5], (2, 161000.0, 600.0))
+        self.assertEqual(by_key[name_b, self.policy.display_name][2:5], (1, 50000.0, 2500.0))
+        self.assertEqual(by_key[name_b, self.fixed_policy.display_name][2:5], (1, 50000.0, 300.0))
+        self.assertEqual(len(data), 4)
+        self.assertEqual(total[0], "Total")
+        self.assertIsNone(total[3], "bases are never added across policies")
+        self.assertEqual((total[2], total[4]), (6, 11450.0))
+
+    def test_by_policy_and_period_has_end_dates_margins_and_net_effect(self):
+        sheet = self.export(report="summary")["By Policy and Period"]
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(rows[0], ("Policy", "Period", "Start", "End", "Number of Customers", "Base Amount",
+                                   "Rebate", "Gross Margin", "Gross Margin Gained", "Net Effect"))
+
+        def dates(row):
+            return row[2].date().isoformat(), row[3].date().isoformat()
+
+        policy_rows = [row for row in rows[1:] if row[0] == self.policy.display_name]
+        self.assertEqual([dates(row) for row in policy_rows],
+                         [("2026-04-01", "2026-06-30"), ("2026-07-01", "2026-09-30")])
+        fixed_rows = [row for row in rows[1:] if row[0] == self.fixed_policy.display_name]
+        self.assertEqual([dates(row) for row in fixed_rows],
+                         [("2026-05-15", "2026-06-30"), ("2026-07-01", "2026-09-30")])
+        q2, q3 = policy_rows
+        # no cost recorded: the margin is the base. Q2: A had no sales in Q1, so no gain is
+        # measured and the net effect is the rebate's cost
+        self.assertEqual(q2[4:], (1, 80000.0, 4000.0, 80000.0, None, -4000.0))
+        # Q3: A gained 81,000 - 80,000; B (nothing in Q2) is not compared; rebates 4,050 + 2,500
+        self.assertEqual(q3[4:], (2, 131000.0, 6550.0, 131000.0, 1000.0, 1000.0 - 6550.0))
+        subtotal = next(row for row in rows if row[0] == f"Subtotal {self.policy.display_name}")
+        self.assertEqual(subtotal[5:], (211000.0, 10550.0, 211000.0, 1000.0, -4000.0 - 5550.0))
+        total = rows[-1]
+        self.assertEqual(total[0], "Total")
+        self.assertEqual(total[6], 11450.0)
+        self.assertEqual((total[5], total[7], total[8], total[9]), (None, None, None, None),
+                         "bases and margins are not added across policies")
+
+    def test_by_period_keeps_a_quarter_whole_when_a_policy_starts_mid_quarter(self):
+        sheet = self.export(report="summary")["By Period"]
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(rows[0], ("Period", "Start", "End", "Number of Policies", "Number of Customers", "Rebate"))
+        data, total = rows[1:-1], rows[-1]
+        # Q2: the 5 % policy's quarter and the fixed policy's 15 May - 30 June together
+        self.assertEqual([(row[0], row[1].date().isoformat(), row[2].date().isoformat()) + row[3:] for row in data], [
+            ("Q2 2026", "2026-04-01", "2026-06-30", 2, 1, 4000.0 + 300.0),
+            ("Q3 2026", "2026-07-01", "2026-09-30", 2, 2, 4050.0 + 2500.0 + 300.0 + 300.0),
+        ])
+        self.assertEqual((total[0], total[5]), ("Total", 11450.0))
+
+    def test_detail_leaves_the_rate_of_a_fixed_amount_blank(self):
+        sheet = self.export(report="detail").worksheets[0]
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))[:-1]
+        fixed = [row for row in rows if row[1] == self.fixed_policy.display_name]
+        self.assertEqual(len(fixed), 3)
+        self.assertEqual({(row[8], row[9]) for row in fixed}, {(None, 300.0)}, "no rate of 0 for a fixed amount")
+        self.assertTrue(all("300.00" in row[7] for row in fixed), "the tier says the amount")
+        rated = [row for row in rows if row[1] == self.policy.display_name]
+        self.assertEqual({row[8] for row in rated}, {5.0})

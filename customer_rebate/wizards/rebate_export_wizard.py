@@ -6,12 +6,15 @@ import base64
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 
 import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
+
+from ..engine import period_containing
 
 CHUNK = 5000
 # Rows of an Excel worksheet: past the last one xlsxwriter writes nothing (it returns -1), so the
@@ -160,7 +163,11 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_number(row, 5, record.base_amount, formats["money"])
                 sheet.write_number(row, 6, record.base_qty, formats["qty"])
                 sheet.write_string(row, 7, record.tier_id.display_name or "")
-                sheet.write_number(row, 8, record.rate, formats["rate"])
+                if record.policy_id.amount_type == "fixed":
+                    # a fixed amount has no rate: the tier column says the amount
+                    sheet.write_blank(row, 8, None, formats["rate"])
+                else:
+                    sheet.write_number(row, 8, record.rate, formats["rate"])
                 sheet.write_number(row, 9, record.amount, formats["money"])
                 sheet.write_string(row, 10, states.get(record.state, record.state))
                 sheet.write_string(row, 11, settlement.name or "")
@@ -191,25 +198,54 @@ class RebateExportWizard(models.TransientModel):
             value = sum(getattr(part, field) for part in sheets)
             last.sheet.write_formula(row, col, f"=SUM({cells})", formats["total_money"], value)
 
+    def _effect_by_policy_period(self, domain):
+        """``{(policy id, period start): (gross margin, margin gained, net effect)}`` from the effect
+        analysis, for the customer periods of the exported records only (one query)."""
+        records = self.env["rebate.record"]._search(domain)
+        table = records.table
+        rows = self.env.execute_query(SQL(
+            """SELECT e.policy_id, e.date_start, SUM(e.margin), SUM(e.margin_gain), SUM(e.net_effect)
+                 FROM %s e
+                WHERE (e.policy_id, e.partner_id, e.date_start) IN %s
+             GROUP BY e.policy_id, e.date_start""",
+            self.env["rebate.effect.report"]._table_sql,
+            records.subselect(SQL.identifier(table, "policy_id"), SQL.identifier(table, "partner_id"),
+                              SQL.identifier(table, "date_start"))))
+        return {
+            (policy_id, day): tuple(None if value is None else float(value) for value in values)
+            for policy_id, day, *values in rows
+        }
+
+    @staticmethod
+    def _write_amount(sheet, row, col, value, money_format):
+        """A figure, or a blank cell where it is not defined (e.g. growth not measured)."""
+        if value is None:
+            sheet.write_blank(row, col, None, money_format)
+        else:
+            sheet.write_number(row, col, value, money_format)
+
     def _write_summary(self, workbook, formats):
         Record = self.env["rebate.record"]
         domain = self._record_domain()
-        # per customer: earned, settled, outstanding
+        # per customer and policy: a customer's sales can count for several policies, so their
+        # bases are shown per policy and never added up
         sheet = workbook.add_worksheet(self.env._("By Customer"))
         columns = [
             (self.env._("Customer"), 32),
-            (self.env._("Records"), 9),
-            (self.env._("Base Amount"), 16),
+            (self.env._("Policy"), 32),
+            (self.env._("Number of Records"), 11),
+            (self.env._("Base Amount (per policy)"), 16),
             (self.env._("Rebate"), 14),
             (self.env._("Paid"), 14),
             (self.env._("Due"), 14),
             (self.env._("Estimated"), 14),
         ]
         self._start_sheet(sheet, formats, columns)
-        groups = Record._read_group(domain, ["partner_id", "state"], ["__count", "base_amount:sum", "amount:sum"])
-        customers = {}
-        for partner, state, count, base, amount in groups:
-            entry = customers.setdefault(partner, [0, 0.0, 0.0, 0.0, 0.0, 0.0])
+        groups = Record._read_group(domain, ["partner_id", "policy_id", "state"],
+                                    ["__count", "base_amount:sum", "amount:sum"])
+        rows = {}
+        for partner, policy, state, count, base, amount in groups:
+            entry = rows.setdefault((partner, policy), [0, 0.0, 0.0, 0.0, 0.0, 0.0])
             entry[0] += count
             entry[1] += base
             entry[2] += amount
@@ -218,84 +254,116 @@ class RebateExportWizard(models.TransientModel):
                 entry[column] += amount
         row = 1
         totals = [0.0] * 5
-        for partner, (count, base, amount, paid, due, estimated) in sorted(
-                customers.items(), key=lambda item: item[0].display_name or ""):
+        for (partner, policy), (count, base, amount, paid, due, estimated) in sorted(
+                rows.items(), key=lambda item: (item[0][0].display_name or "", item[0][1].display_name or "")):
             sheet.write_string(row, 0, partner.display_name or "")
-            sheet.write_number(row, 1, count)
-            for col, value in zip(range(2, 7), (base, amount, paid, due, estimated)):
+            sheet.write_string(row, 1, policy.display_name or "")
+            sheet.write_number(row, 2, count)
+            sheet.write_number(row, 3, base, formats["money"])
+            totals[0] += count
+            for col, value in zip(range(4, 8), (amount, paid, due, estimated)):
                 sheet.write_number(row, col, value, formats["money"])
-                totals[col - 2] += value
+                totals[col - 3] += value
             row += 1
         sheet.autofilter(0, 0, max(row - 1, 1), len(columns) - 1)
-        self._total_row(sheet, formats, row, self.env._("Total"), dict(zip(range(2, 7), totals)))
+        self._total_row(sheet, formats, row, self.env._("Total"), {2: totals[0], **dict(zip(range(4, 8), totals[1:]))})
 
-        # per policy and period, with a subtotal per policy
+        # per policy and period, with a subtotal per policy; margins and net effect from the
+        # effect analysis, added up within a policy only
         sheet = workbook.add_worksheet(self.env._("By Policy and Period"))
         columns = [
             (self.env._("Policy"), 34),
             (self.env._("Period"), 14),
-            (self.env._("Customers"), 11),
+            (self.env._("Start"), 11),
+            (self.env._("End"), 11),
+            (self.env._("Number of Customers"), 11),
             (self.env._("Base Amount"), 16),
             (self.env._("Rebate"), 14),
+            (self.env._("Gross Margin"), 16),
+            (self.env._("Gross Margin Gained"), 16),
+            (self.env._("Net Effect"), 16),
         ]
         self._start_sheet(sheet, formats, columns)
-        groups = Record._read_group(domain, ["policy_id", "date_start:day"],
+        groups = Record._read_group(domain, ["policy_id", "date_start:day", "date_end:day"],
                                     ["partner_id:count_distinct", "base_amount:sum", "amount:sum"],
                                     order="policy_id, date_start:day")
+        effects = self._effect_by_policy_period(domain)
         row = 1
-        grand = [0.0, 0.0]
+        grand_rebate = 0.0
         by_policy = {}
-        for policy, day, customers_count, base, amount in groups:
-            by_policy.setdefault(policy, []).append((day, customers_count, base, amount))
+        for policy, day, end, customers_count, base, amount in groups:
+            by_policy.setdefault(policy, []).append((day, end, customers_count, base, amount))
+
+        def add(total, value):
+            """A subtotal that stays blank while every figure it adds is blank."""
+            if value is None:
+                return total
+            return value if total is None else total + value
+
         for policy, periods in by_policy.items():
-            subtotal = [0.0, 0.0]
-            for day, customers_count, base, amount in periods:
-                label = Record.new({"policy_id": policy.id, "date_start": day})._period_label()
+            subtotal = [0.0, 0.0, None, None, None]
+            for day, end, customers_count, base, amount in periods:
+                margin, gained, net_effect = effects.get((policy.id, day), (None, None, None))
+                label = Record.new({"policy_id": policy.id, "date_start": day, "date_end": end})._period_label()
                 sheet.write_string(row, 0, policy.display_name or "")
                 sheet.write_string(row, 1, label)
-                sheet.write_number(row, 2, customers_count)
-                sheet.write_number(row, 3, base, formats["money"])
-                sheet.write_number(row, 4, amount, formats["money"])
-                subtotal[0] += base
-                subtotal[1] += amount
+                sheet.write_datetime(row, 2, fields.Datetime.to_datetime(day), formats["date"])
+                sheet.write_datetime(row, 3, fields.Datetime.to_datetime(end), formats["date"])
+                sheet.write_number(row, 4, customers_count)
+                for col, value in zip(range(5, 10), (base, amount, margin, gained, net_effect)):
+                    self._write_amount(sheet, row, col, value, formats["money"])
+                    subtotal[col - 5] = add(subtotal[col - 5], value)
                 row += 1
             sheet.write_string(row, 0, self.env._("Subtotal %s", policy.display_name), formats["subtotal_label"])
-            sheet.write_blank(row, 1, None, formats["subtotal_label"])
-            sheet.write_blank(row, 2, None, formats["subtotal_label"])
-            sheet.write_number(row, 3, subtotal[0], formats["subtotal_money"])
-            sheet.write_number(row, 4, subtotal[1], formats["subtotal_money"])
-            grand[0] += subtotal[0]
-            grand[1] += subtotal[1]
+            for col in range(1, 5):
+                sheet.write_blank(row, col, None, formats["subtotal_label"])
+            for col, value in zip(range(5, 10), subtotal):
+                self._write_amount(sheet, row, col, value, formats["subtotal_money"])
+            grand_rebate += subtotal[1]
             row += 1
+        # bases and margins are not added across policies: only the rebates are
         sheet.write(row, 0, self.env._("Total"), formats["total_label"])
-        sheet.write_number(row, 3, grand[0], formats["total_money"])
-        sheet.write_number(row, 4, grand[1], formats["total_money"])
+        sheet.write_number(row, 6, grand_rebate, formats["total_money"])
 
-        # per period, every policy together
+        # per period, every policy together: a policy's period cut short by its dates belongs to
+        # the calendar period it is part of
         sheet = workbook.add_worksheet(self.env._("By Period"))
         columns = [
-            (self.env._("Period Start"), 13),
-            (self.env._("Customers"), 11),
-            (self.env._("Base Amount"), 16),
+            (self.env._("Period"), 14),
+            (self.env._("Start"), 11),
+            (self.env._("End"), 11),
+            (self.env._("Number of Policies"), 11),
+            (self.env._("Number of Customers"), 11),
             (self.env._("Rebate"), 14),
         ]
         self._start_sheet(sheet, formats, columns)
-        groups = Record._read_group(domain, ["date_start:month"],
-                                    ["partner_id:count_distinct", "base_amount:sum", "amount:sum"],
-                                    order="date_start:month")
+        periods = {}
+        for policy, day, end, partner, amount in Record._read_group(
+                domain, ["policy_id", "date_start:day", "date_end:day", "partner_id"], ["amount:sum"]):
+            if policy.period == "window":
+                key = (day, end, policy.period)
+            else:
+                whole = period_containing(policy.period, day, date.min)
+                key = (whole.date_start, whole.date_end, policy.period)
+            entry = periods.setdefault(key, [policy, set(), set(), 0.0])
+            entry[1].add(policy.id)
+            entry[2].add(partner.id)
+            entry[3] += amount
         row = 1
-        sums = [0.0, 0.0]
-        for month, customers_count, base, amount in groups:
-            sheet.write_datetime(row, 0, fields.Datetime.to_datetime(month), formats["date"])
-            sheet.write_number(row, 1, customers_count)
-            sheet.write_number(row, 2, base, formats["money"])
-            sheet.write_number(row, 3, amount, formats["money"])
-            sums[0] += base
-            sums[1] += amount
+        rebate_total = 0.0
+        for (start, end, __), (policy, policy_ids, partner_ids, amount) in sorted(periods.items()):
+            label = Record.new({"policy_id": policy.id, "date_start": start, "date_end": end})._period_label()
+            sheet.write_string(row, 0, label)
+            sheet.write_datetime(row, 1, fields.Datetime.to_datetime(start), formats["date"])
+            sheet.write_datetime(row, 2, fields.Datetime.to_datetime(end), formats["date"])
+            sheet.write_number(row, 3, len(policy_ids))
+            sheet.write_number(row, 4, len(partner_ids))
+            sheet.write_number(row, 5, amount, formats["money"])
+            rebate_total += amount
             row += 1
         sheet.autofilter(0, 0, max(row - 1, 1), len(columns) - 1)
-        self._total_row(sheet, formats, row, self.env._("Total"), {2: sums[0], 3: sums[1]})
-        return len(customers)
+        self._total_row(sheet, formats, row, self.env._("Total"), {5: rebate_total})
+        return len({partner for partner, __ in rows})
 
     def _build_workbook(self):
         """The XLSX file's bytes."""
