@@ -1,11 +1,9 @@
 from collections import defaultdict
 
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL, float_round, mute_logger
+from odoo.tools import SQL, float_round
 from odoo.tools.float_utils import float_is_zero
 
 from ..engine import to_decimal
@@ -846,17 +844,11 @@ class RebateRecordSettlement(models.Model):
 
     def _lock_for_settlement(self):
         """Row locks on the records, taken without waiting: a second user settling the same
-        records at the same moment is told so at once, instead of paying them twice."""
-        self.flush_recordset(["settlement_id"])
-        try:
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL(
-                    "SELECT id FROM rebate_record WHERE id IN %s AND settlement_id IS NULL FOR UPDATE NOWAIT",
-                    tuple(self.ids)))
-                locked = {row[0] for row in self.env.cr.fetchall()}
-        except LockNotAvailable:
-            locked = set()
-        if locked != set(self.ids):
+        records at the same moment is told so at once, instead of paying them twice. Locked after
+        the first one committed, the lock fails as a concurrent update and Odoo retries the
+        request, which then sees them settled."""
+        locked = self.try_lock_for_update(allow_referencing=True)
+        if locked != self or self.filtered("settlement_id"):
             raise UserError(self.env._(
                 "Some of these rebates are being settled by someone else right now, or were just settled. "
                 "Reload the list and try again."))
