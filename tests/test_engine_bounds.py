@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 from rebate_engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Tier, compute_rebate, iter_periods,
     period_containing, previous_period, project, same_period_last_year, seniority_reached, validate_bounds,
+    validate_tiers,
 )
 from rebate_engine.periods import PERIOD_KINDS
 
@@ -81,3 +82,13 @@ def test_within_the_bounds_projections_never_fail(threshold, rate, cap, measure,
     assert result.projected.amount <= cap
     fixed = compute_rebate(measure, [Tier(threshold, fixed_amount=cap)], cap=cap)
     assert fixed.amount in (0, cap)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), D("NaN"), D("Infinity")])
+def test_nan_and_infinity_are_refused_not_crashed_on(bad):
+    """JSON-RPC lets NaN and Infinity into float fields: they are named, never compared."""
+    assert validate_bounds([Tier(bad, rate=D("5"))]) == [("not_a_number", 0)]
+    assert validate_bounds([Tier(D("100000"), rate=bad)]) == [("not_a_number", 0)]
+    assert validate_bounds([Tier(D("0"), fixed_amount=bad)]) == [("not_a_number", 0)]
+    assert validate_bounds(SOURCE_EXAMPLE, cap=bad) == [("not_a_number", None)]
+    assert ("rate_range", 0) in validate_tiers([Tier(D("100000"), rate=bad)])

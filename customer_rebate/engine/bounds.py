@@ -20,10 +20,16 @@ MAX_DATE = date(2999, 12, 31)
 MAX_SENIORITY_MONTHS = 1200
 
 
+def is_number(value):
+    """True unless ``value`` is NaN or infinite (which JSON-RPC lets through into float fields);
+    None counts as zero."""
+    return to_decimal(value).is_finite()
+
+
 def amount_in_bounds(value):
-    """True when ``value`` (an amount, a quantity or a threshold) is at most ``MAX_AMOUNT`` either
-    way; None counts as zero."""
-    return abs(to_decimal(value)) <= MAX_AMOUNT
+    """True when ``value`` (an amount, a quantity or a threshold) is a number at most
+    ``MAX_AMOUNT`` either way; None counts as zero."""
+    return is_number(value) and abs(to_decimal(value)) <= MAX_AMOUNT
 
 
 def date_in_bounds(day):
@@ -35,18 +41,25 @@ def validate_bounds(tiers=(), cap=None, date_start=None, date_end=None, seniorit
     """Return the problems of a policy's terms against the bounds as ``(code, index)`` pairs
     (``index``: the tier's position, or None); empty means within bounds.
 
-    Codes: ``too_many_tiers``, ``threshold_too_large``, ``amount_too_large`` (a tier's fixed
-    amount), ``cap_too_large``, ``date_out_of_range``, ``seniority_too_long``.
+    Codes: ``not_a_number`` (NaN or infinity in a threshold, rate, fixed amount or the cap),
+    ``too_many_tiers``, ``threshold_too_large``, ``amount_too_large`` (a tier's fixed amount),
+    ``cap_too_large``, ``date_out_of_range``, ``seniority_too_long``.
     """
     problems = []
     if len(tiers) > MAX_TIERS:
         problems.append(("too_many_tiers", None))
     for index, tier in enumerate(tiers):
+        values = (tier.threshold, tier.rate, tier.fixed_amount)
+        if not all(is_number(value) for value in values):
+            problems.append(("not_a_number", index))
+            continue
         if not amount_in_bounds(tier.threshold):
             problems.append(("threshold_too_large", index))
         if tier.fixed_amount is not None and not amount_in_bounds(tier.fixed_amount):
             problems.append(("amount_too_large", index))
-    if cap is not None and not amount_in_bounds(cap):
+    if cap is not None and not is_number(cap):
+        problems.append(("not_a_number", None))
+    elif cap is not None and not amount_in_bounds(cap):
         problems.append(("cap_too_large", None))
     if not (date_in_bounds(date_start) and date_in_bounds(date_end)):
         problems.append(("date_out_of_range", None))

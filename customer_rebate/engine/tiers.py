@@ -87,7 +87,7 @@ def validate_tiers(tiers, mode="retroactive"):
             problems.append(("no_amount", index))
         elif tier.rate is not None and tier.fixed_amount is not None:
             problems.append(("both_amounts", index))
-        elif tier.rate is not None and not ZERO <= to_decimal(tier.rate) <= HUNDRED:
+        elif tier.rate is not None and not (to_decimal(tier.rate).is_finite() and ZERO <= to_decimal(tier.rate) <= HUNDRED):
             problems.append(("rate_range", index))
         elif tier.fixed_amount is not None and to_decimal(tier.fixed_amount) < 0:
             problems.append(("negative_amount", index))

@@ -8,6 +8,7 @@ from ..engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Tier, amount_in_bounds, period_containing,
     to_decimal, validate_bounds, validate_tiers,
 )
+from .rebate_policy_tier import check_numbers
 
 # Changing one of these on a policy that already has confirmed records would make those records
 # unexplainable: such a change is a new version (action_revise), not an edit.
@@ -371,6 +372,7 @@ class RebatePolicy(models.Model):
         customers, or print pages of tiers on every statement."""
         largest = formatLang(self.env, float(MAX_AMOUNT), digits=0)
         messages = {
+            "not_a_number": self.env._("thresholds, rates, amounts and the cap must be numbers"),
             "too_many_tiers": self.env._("a policy has at most %(count)s tiers", count=MAX_TIERS),
             "threshold_too_large": self.env._("a threshold cannot exceed %(max)s", max=largest),
             "amount_too_large": self.env._("a fixed amount cannot exceed %(max)s", max=largest),
@@ -385,7 +387,8 @@ class RebatePolicy(models.Model):
         for policy in self:
             # every figure a tier holds, whichever of them the policy uses
             tiers = [
-                Tier(threshold=to_decimal(tier.threshold), fixed_amount=to_decimal(tier.fixed_amount))
+                Tier(threshold=to_decimal(tier.threshold), rate=to_decimal(tier.rate),
+                     fixed_amount=to_decimal(tier.fixed_amount))
                 for tier in policy.tier_ids
             ]
             problems = [code for code, _index in validate_bounds(
@@ -444,6 +447,7 @@ class RebatePolicy(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self.check_access("create")  # before a number is taken: a refused create leaves no gap
+        check_numbers(self, vals_list)
         for vals in vals_list:
             if vals.get("code", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
@@ -451,6 +455,7 @@ class RebatePolicy(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_numbers(self, [vals])
         if TERM_FIELDS.intersection(vals) and not self.env.context.get("rebate_policy_revision"):
             self._check_terms_editable()
         return super().write(vals)

@@ -1,6 +1,20 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import formatLang
+
+
+def check_numbers(model, vals_list):
+    """NaN and Infinity reach float fields over JSON-RPC, where Odoo's rounding then fails with a
+    technical error: they are refused first, with a message naming the field."""
+    for vals in vals_list:
+        for name, value in vals.items():
+            field = model._fields.get(name)
+            if field and field.type in ("float", "monetary") and isinstance(value, float) and not math.isfinite(value):
+                raise ValidationError(model.env._(
+                    "%(field)s must be a number, not %(value)s.",
+                    field=field._description_string(model.env), value=value))
 
 
 class RebatePolicyTier(models.Model):
@@ -61,12 +75,14 @@ class RebatePolicyTier(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_numbers(self, vals_list)
         tiers = super().create(vals_list)
         if not self.env.context.get("rebate_policy_revision"):
             tiers.policy_id._check_terms_editable()
         return tiers
 
     def write(self, vals):
+        check_numbers(self, [vals])
         # a tier is part of its policy's terms: the same freeze applies
         if {"threshold", "rate", "fixed_amount", "sequence"}.intersection(vals) and \
                 not self.env.context.get("rebate_policy_revision"):

@@ -27,6 +27,20 @@ class TestPolicyBounds(RebateCommon):
             with self.subTest(message), self.assertRaisesRegex(ValidationError, message):
                 self.create_policy(**values)
 
+    def test_nan_and_infinity_over_rpc_are_refused_with_a_message(self):
+        """JSON-RPC carries NaN and Infinity into float fields: a clear error, nothing stored."""
+        policy = self.create_policy(name="Odd numbers")
+        tier = policy.tier_ids
+        for values in ({"threshold": float("nan")}, {"rate": float("inf")}, {"threshold": float("-inf")}):
+            with self.subTest(values=values), self.assertRaisesRegex(ValidationError, "must be a number, not (nan|inf|-inf)"):
+                with self.env.cr.savepoint():
+                    tier.write(values)
+        with self.assertRaisesRegex(ValidationError, "Cap.* must be a number"), self.env.cr.savepoint():
+            policy.write({"cap_amount": float("nan")})
+        with self.assertRaisesRegex(ValidationError, "must be a number"), self.env.cr.savepoint():
+            policy.write({"tier_ids": [Command.create({"threshold": float("nan"), "rate": 7.0})]})
+        self.assertEqual((tier.threshold, tier.rate), (100000.0, 5.0))
+
     def test_a_threshold_of_a_trillion_prints_exactly(self):
         with self.assertRaisesRegex(ValidationError, "out of bounds"):
             self.create_policy(tiers=((1e12 + 1, 5.0),))
