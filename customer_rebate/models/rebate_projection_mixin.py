@@ -22,6 +22,10 @@ class RebateProjectionMixin(models.AbstractModel):
     rebate_projection_html = fields.Html(
         string="Rebate Projection", compute="_compute_rebate_projection_html", sanitize=False,
         help="The customer's rebates in the current period, with this document.")
+    # the same figures for machines (the API, the portal, a shop), as sale_loyalty does for rewards
+    rebate_projection_json = fields.Json(
+        string="Rebate Projection Figures", compute="_compute_rebate_projection_html",
+        help="One object per policy: period, to date, this document, tier, projected rebate, gap to the next tier.")
 
     # what each document says about itself -----------------------------------------------------
 
@@ -133,3 +137,39 @@ class RebateProjectionMixin(models.AbstractModel):
             document.rebate_projection_html = self.env["ir.qweb"]._render(
                 "customer_rebate.rebate_projection_table", {"projections": projections}
             ) if projections else False
+            document.rebate_projection_json = [self._rebate_projection_data(values) for values in projections]
+
+    @api.model
+    def _rebate_projection_data(self, values):
+        """A projection as plain JSON: amounts rounded to the currency, quantities as floats,
+        dates in ISO form, the display texts beside them."""
+        policy = values["policy"]
+        data = {"policy_id": policy.id, "policy_name": values["policy_name"], "failed": bool(values.get("failed"))}
+        if data["failed"]:
+            return dict(data, message=values["message"])
+        currency = policy.currency_id
+
+        def number(key, money=False):
+            value = values.get(key)
+            if value is None:
+                return None
+            return currency.round(float(value)) if money else float(value)
+
+        return dict(
+            data,
+            currency=currency.name,
+            basis=policy.basis,
+            period_start=values["period_start"].isoformat(),
+            period_end=values["period_end"].isoformat(),
+            base_amount=number("base_amount", money=True),
+            base_qty=number("base_qty"),
+            document_amount=number("document_amount", money=True),
+            document_qty=number("document_qty"),
+            tier_index=values["tier_index"],
+            projected_amount=number("projected_amount", money=True),
+            added_amount=number("added_amount", money=True),
+            next_threshold=number("next_threshold", money=policy.basis == "amount"),
+            gap=number("gap", money=policy.basis == "amount"),
+            next_amount=number("next_amount", money=True),
+            texts={key[:-5]: values[key] for key in values if key.endswith("_text")},
+        )

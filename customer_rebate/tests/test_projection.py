@@ -61,6 +61,19 @@ class TestProjection(RebateCommon):
         self.assertIn("to reach 7 %", figures["next_text"])
         self.assertIn("8,000.00", figures["next_text"])
 
+    def test_figures_for_machines_match_the_box(self):
+        self.invoice(self.customer_a, "2026-07-10", 80000.0)
+        order = self.order(30000.0)
+        [data] = order.rebate_projection_json
+        self.assertEqual(data["policy_id"], self.policy.id)
+        self.assertEqual((data["period_start"], data["period_end"]), ("2026-07-01", "2026-09-30"))
+        self.assertEqual((data["base_amount"], data["document_amount"], data["tier_index"]), (80000.0, 30000.0, 0))
+        self.assertEqual((data["projected_amount"], data["added_amount"]), (5500.0, 5500.0))
+        self.assertEqual((data["next_threshold"], data["gap"]), (None, None), "no tier above 5 %")
+        self.assertIn(data["texts"]["projected"], order.rebate_projection_html)
+        read = order.read(["rebate_projection_json"])[0]["rebate_projection_json"]
+        self.assertEqual(read[0]["projected_amount"], 5500.0, "the same figures over the API")
+
     def test_customer_outside_the_policy_sees_nothing(self):
         self.policy.action_draft()
         self.policy.partner_ids = self.customer_b
