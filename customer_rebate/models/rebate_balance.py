@@ -134,9 +134,9 @@ class RebateBalance(models.Model):
                 "ref": label,
                 "line_ids": [
                     fields.Command.create({"account_id": balance.account_id.id, "name": label,
-                                           "partner_id": balance.partner_id.id, "debit": amount, "credit": 0.0}),
+                                           "partner_id": balance.partner_id.id, "balance": amount}),
                     fields.Command.create({"account_id": balance.expense_account_id.id, "name": label,
-                                           "partner_id": balance.partner_id.id, "debit": 0.0, "credit": amount}),
+                                           "partner_id": balance.partner_id.id, "balance": -amount}),
                 ],
             }))
             vals_list.append({"balance_id": balance.id, "kind": "expired", "amount": -amount, "date": day,

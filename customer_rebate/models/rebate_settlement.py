@@ -12,8 +12,9 @@ METHODS = [("credit_note", "Credit Note"), ("cash", "Cash"), ("goods", "Goods"),
 
 
 def signed_line(account, amount, **values):
-    """Journal item values putting ``amount`` on the debit side when positive, credit when negative."""
-    return dict(values, account_id=account.id, debit=max(amount, 0.0), credit=max(-amount, 0.0))
+    """Journal item values for ``amount`` on ``account``: its balance (a debit when positive, a
+    credit when negative), from which Odoo derives debit and credit."""
+    return dict(values, account_id=account.id, balance=amount)
 
 
 # Fields a person may still change on a settlement that is done or cancelled: its notes and its
@@ -588,7 +589,7 @@ class RebateSettlement(models.Model):
                                    settlement=settlement.name, quantity=move.quantity, product=product.display_name)
                 # goods at no cost still owe the output VAT of a deemed sale on their price
                 deemed = settlement._deemed_sale_tax_lines(policy, move, label, returned=returned)
-                expense = cost - sum(line["debit"] - line["credit"] for line in deemed)
+                expense = cost - sum(line["balance"] for line in deemed)
                 lines += [
                     Command.create(line) for line in (
                         signed_line(policy.expense_account_id, expense, name=label,
@@ -596,7 +597,7 @@ class RebateSettlement(models.Model):
                         signed_line(product._get_product_accounts()["stock_valuation"], -cost,
                                     name=label, product_id=product.id),
                         *deemed,
-                    ) if not settlement.currency_id.is_zero(line["debit"] - line["credit"])
+                    ) if not settlement.currency_id.is_zero(line["balance"])
                 ]
             if lines:
                 vals_list.append(settlement._prepare_entry_vals(
