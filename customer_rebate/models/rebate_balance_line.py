@@ -35,7 +35,7 @@ class RebateBalanceLine(models.Model):
                               groups="sales_team.group_sale_salesman")
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
+    def _unlink_except_ledger(self):
         raise UserError(self.env._("The rebate balance ledger is kept as it is: its lines cannot be deleted."))
 
 

@@ -476,7 +476,7 @@ class RebatePolicy(models.Model):
         return False
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_only_drafts(self):
+    def _unlink_except_not_draft(self):
         if any(policy.state != "draft" for policy in self):
             raise UserError(self.env._("Only draft policies can be deleted; close or archive the others."))
 

@@ -90,5 +90,5 @@ class RebatePolicyTier(models.Model):
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_if_terms_editable(self):
+    def _unlink_except_frozen_terms(self):
         self.policy_id._check_terms_editable()

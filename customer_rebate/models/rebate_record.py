@@ -185,7 +185,7 @@ class RebateRecord(models.Model):
         return records
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_only_estimates(self):
+    def _unlink_except_confirmed(self):
         if any(record.state != "draft" for record in self):
             raise UserError(self.env._("Only estimated rebate records can be deleted; cancel the others."))
 

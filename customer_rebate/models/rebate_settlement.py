@@ -125,7 +125,7 @@ class RebateSettlement(models.Model):
         return self.with_context(**{INTERNAL_WRITE: True}).write(vals)
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_only_drafts(self):
+    def _unlink_except_not_draft(self):
         if any(settlement.state != "draft" for settlement in self):
             raise UserError(self.env._("Only draft settlements can be deleted; cancel the others."))
 
