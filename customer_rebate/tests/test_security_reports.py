@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import RebateCommon
 
@@ -56,6 +57,15 @@ class TestSecurityReports(RebateCommon, HttpCase):
         self.authenticate("rebate_report_user", "rebate_report_user")
         text = self.print_statement("customer_rebate.action_report_rebate_settlement", self.settlement_b)
         self.assertIn(self.settlement_b.move_id.name, text)
+
+    def test_a_statement_of_no_document_is_not_a_server_error(self):
+        self.authenticate("rebate_report_manager", "rebate_report_manager")
+        for report_xmlid in ("customer_rebate.action_report_rebate_record", "customer_rebate.action_report_rebate_settlement"):
+            report = self.env.ref(report_xmlid)
+            with self.subTest(report=report_xmlid):
+                with mute_logger("odoo.http"):  # "Record does not exist", the expected answer
+                    response = self.url_open(f"/report/pdf/{report.report_name}/987654321")
+                self.assertIn(response.status_code, (400, 403, 404), response.text[:300])
 
     def test_an_estimate_statement_says_it_is_not_final(self):
         self.invoice(self.customer_a, "2026-10-05", 150000.0)
