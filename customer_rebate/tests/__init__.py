@@ -46,3 +46,4 @@ from . import test_policy_review
 from . import test_settlement_rating
 from . import test_portal_terms
 from . import test_portal_statement_chatter
+from . import test_tours
