@@ -17,8 +17,9 @@ MARKETING_GROUP = "customer_rebate.group_rebate_marketing_approver"
 APPROVAL_FIELDS = ("finance_approver_id", "finance_approval_date", "marketing_approver_id", "marketing_approval_date")
 
 
+# kept apart from the policy's other files so that approval merges and reads on its own
 class RebatePolicy(models.Model):
-    _inherit = "rebate.policy"
+    _inherit = "rebate.policy"  # pylint: disable=consider-merging-classes-inherited
 
     state = fields.Selection(selection_add=[("to_approve", "To Approve"), ("active",)],
                              ondelete={"to_approve": "set default"})
@@ -30,9 +31,9 @@ class RebatePolicy(models.Model):
     approval_requester_id = fields.Many2one(
         "res.users", string="Approval Requested By", readonly=True, copy=False)
     finance_approver_id = fields.Many2one("res.users", string="Approved by Finance", readonly=True, copy=False)
-    finance_approval_date = fields.Datetime(string="Finance Approval Date", readonly=True, copy=False)
+    finance_approval_date = fields.Datetime(readonly=True, copy=False)
     marketing_approver_id = fields.Many2one("res.users", string="Approved by Marketing", readonly=True, copy=False)
-    marketing_approval_date = fields.Datetime(string="Marketing Approval Date", readonly=True, copy=False)
+    marketing_approval_date = fields.Datetime(readonly=True, copy=False)
     can_approve_finance = fields.Boolean(compute="_compute_can_approve")
     can_approve_marketing = fields.Boolean(compute="_compute_can_approve")
 

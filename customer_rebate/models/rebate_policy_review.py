@@ -16,8 +16,9 @@ REVIEW_ACTIVITY = "customer_rebate.mail_activity_type_rebate_review"
 HAPPY_RATING = 4
 
 
+# kept apart from the policy's other files so that reviews and ratings merge and read on their own
 class RebatePolicy(models.Model):
-    _inherit = "rebate.policy"
+    _inherit = "rebate.policy"  # pylint: disable=consider-merging-classes-inherited
 
     review_cadence = fields.Selection(
         [("period", "Every Period End"), ("quarter", "Quarterly"), ("year", "Yearly"), ("none", "No Review")],
@@ -140,7 +141,7 @@ class RebatePolicyReview(models.Model):
         [("keep", "Keep"), ("revise", "Revise"), ("close", "Close")],
         help="Keep the policy as it is, revise its terms (a new version from the current period) or close it.")
     note = fields.Text(help="What the figures showed and why this outcome.")
-    reviewed_by_id = fields.Many2one("res.users", string="Reviewed By", readonly=True)
+    reviewed_by_id = fields.Many2one("res.users", readonly=True)
     review_date = fields.Date(string="Reviewed On", readonly=True)
     # the period's effect, next to the customers' satisfaction (records of the period, not stored)
     sales = fields.Monetary(compute="_compute_figures", help="Sales in the policy's scope in these periods.")

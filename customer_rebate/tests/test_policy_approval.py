@@ -69,7 +69,7 @@ class TestPolicyApproval(RebateCommon):
             policy.with_user(self.marketing)._refuse("  ")
         self.assertEqual(self.policy.state, "to_approve")
         action = policy.with_user(self.marketing).action_refuse()
-        wizard = Form(self.env[action["res_model"]].with_user(self.marketing).with_context(action["context"]))
+        wizard = Form(self.env[action["res_model"]].with_user(self.marketing).with_context(**action["context"]))
         wizard.reason = "5% costs more than the campaign brings"
         wizard.save().action_refuse()
         self.assertEqual(self.policy.state, "draft")
