@@ -65,6 +65,11 @@ class TestSettlementRating(RebateCommon, HttpCase):
         other_period = self.env["rebate.policy.review"].create({
             "policy_id": self.policy.id, "date_start": date(2026, 4, 1), "date_end": date(2026, 6, 30)})
         self.assertEqual(other_period.rating_count, 0)
+        # and per customer in the effect analysis
+        effect = self.env["rebate.effect.report"].search([("policy_id", "=", self.policy.id)])
+        by_customer = {line.partner_id: (line.rating_count, line.rating_average) for line in effect}
+        self.assertEqual(by_customer[self.customer_a], (1, 5.0))
+        self.assertEqual(by_customer[self.customer_b], (1, 1.0))
         # the comments are listed on the policy
         action = self.policy.action_view_ratings()
         comments = self.env[action["res_model"]].search(action["domain"])
