@@ -75,9 +75,10 @@ class RebatePolicy(models.Model):
 
     def action_view_ratings(self):
         """The customers' ratings and comments on the payouts of this policy."""
+        title = self.env._("Customer Ratings")
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Customer Ratings"),
+            "name": title,
             "res_model": "rating.rating",
             "view_mode": "list,form",
             "domain": [("res_model", "=", "rebate.settlement"), ("res_id", "in", self._rated_settlements().ids),
