@@ -10,6 +10,13 @@ class RebatePolicyPortal(RebatePortal):
     in the current period — the same figures as the projection on their orders (one engine, one
     method) — and the page of a payout with its statement and a thread to comment on it."""
 
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        # a customer who has earned nothing yet still finds the terms they buy under
+        if "rebate_count" in counters and not values.get("rebate_count"):
+            values["rebate_count"] = len(self._rebate_portal_policies()[0])
+        return values
+
     def _rebate_portal_partner(self):
         return request.env.user.partner_id.commercial_partner_id
 

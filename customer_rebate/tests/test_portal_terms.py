@@ -55,3 +55,7 @@ class TestPortalTerms(RebateCommon, HttpCase):
     def test_the_rebates_page_links_to_the_terms(self):
         response = self.url_open("/my/rebates")
         self.assertIn('href="/my/rebates/policies"', response.text)
+        self.assertIn("<title>Rebates</title>", response.text)
+        # no rebate earned yet, but one policy applies: the portal home shows the entry
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["rebate_count"]})
+        self.assertEqual(counters["rebate_count"], 1)
