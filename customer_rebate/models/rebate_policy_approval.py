@@ -14,6 +14,7 @@ from .rebate_policy import TERM_FIELDS
 
 FINANCE_GROUP = "customer_rebate.group_rebate_finance_approver"
 MARKETING_GROUP = "customer_rebate.group_rebate_marketing_approver"
+APPROVAL_CONTEXT = "rebate_policy_approval"
 APPROVAL_FIELDS = ("finance_approver_id", "finance_approval_date", "marketing_approver_id", "marketing_approval_date")
 
 
@@ -54,10 +55,16 @@ class RebatePolicy(models.Model):
     # ------------------------------------------------------------------ terms change
 
     def write(self, vals):
+        if set(APPROVAL_FIELDS).intersection(vals) and not self.env.context.get(APPROVAL_CONTEXT):
+            raise UserError(self.env._("Approvals are given with the Approve buttons, not written."))
         result = super().write(vals)
         if TERM_FIELDS.intersection(vals) and not self.env.context.get("rebate_policy_revision"):
             self._reset_approval_on_change()
         return result
+
+    def _write_approval(self, vals):
+        """Approvers read policies, they do not edit them: their approvals are written here only."""
+        self.sudo().with_context(**{APPROVAL_CONTEXT: True}).write(vals)
 
     def _reset_approval_on_change(self):
         """New terms were not what the approvers saw: back to draft, approvals cleared."""
@@ -66,7 +73,7 @@ class RebatePolicy(models.Model):
             p.state == "draft" and (p.finance_approver_id or p.marketing_approver_id)))
         if not touched:
             return
-        touched.sudo().write(dict(dict.fromkeys(APPROVAL_FIELDS, False), state="draft"))
+        touched._write_approval(dict(dict.fromkeys(APPROVAL_FIELDS, False), state="draft"))
         for policy in touched:
             policy.message_post(body=self.env._(
                 "The terms changed: the approvals are cleared and the policy is back to draft."))
@@ -112,7 +119,7 @@ class RebatePolicy(models.Model):
                 raise UserError(self.env._(
                     "Policy %(policy)s is already approved for %(role)s by %(user)s.",
                     policy=policy.display_name, role=label, user=policy[user_field].name))
-        self.sudo().write({user_field: self.env.uid, date_field: fields.Datetime.now()})
+        self._write_approval({user_field: self.env.uid, date_field: fields.Datetime.now()})
         for policy in self:
             policy._notify_requester(self.env._("Approved for %(role)s by %(user)s.", role=label, user=self.env.user.name))
         return True
@@ -131,7 +138,7 @@ class RebatePolicy(models.Model):
             raise UserError(self.env._("Say why the policy is refused."))
         if any(policy.state != "to_approve" for policy in self):
             raise UserError(self.env._("Only a policy waiting for approval can be refused."))
-        self.sudo().write(dict(dict.fromkeys(APPROVAL_FIELDS, False), state="draft"))
+        self._write_approval(dict(dict.fromkeys(APPROVAL_FIELDS, False), state="draft"))
         for policy in self:
             policy._notify_requester(self.env._(
                 "Refused by %(user)s: %(reason)s", user=self.env.user.name, reason=reason.strip()))
@@ -176,7 +183,7 @@ class RebatePolicy(models.Model):
     def action_draft(self):
         waiting = self.filtered(lambda p: p.state == "to_approve")
         result = super().action_draft()
-        waiting.sudo().write(dict.fromkeys(APPROVAL_FIELDS, False))
+        waiting._write_approval(dict.fromkeys(APPROVAL_FIELDS, False))
         return result
 
 
@@ -193,6 +200,8 @@ class RebatePolicyTier(models.Model):
         return tiers
 
     def write(self, vals):
+        if set(APPROVAL_FIELDS).intersection(vals) and not self.env.context.get(APPROVAL_CONTEXT):
+            raise UserError(self.env._("Approvals are given with the Approve buttons, not written."))
         result = super().write(vals)
         if {"threshold", "rate", "fixed_amount", "sequence", "goods_qty"}.intersection(vals) and \
                 not self.env.context.get("rebate_policy_revision"):

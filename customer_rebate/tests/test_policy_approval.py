@@ -55,6 +55,8 @@ class TestPolicyApproval(RebateCommon):
 
     def test_an_approver_approves_only_their_own_side(self):
         policy = self.request()
+        with self.assertRaisesRegex(UserError, "Approve buttons"):
+            policy.write({"finance_approver_id": self.requester.id})
         with self.assertRaisesRegex(UserError, "marketing approver"):
             policy.with_user(self.finance).action_approve_marketing()
         policy.with_user(self.finance).action_approve_finance()
