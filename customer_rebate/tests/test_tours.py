@@ -14,18 +14,17 @@ class TestTours(RebateCommon, HttpCase):
 
     @classmethod
     def setUpClass(cls):
+        # one line for the whole class where no browser can run, before any fixture is built
+        try:
+            _find_executable()
+            import websocket  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
+        except (unittest.SkipTest, ImportError) as missing:
+            raise unittest.SkipTest(
+                f"browser tours of customer_rebate skipped: Chromium or websocket-client missing ({missing})") from None
         super().setUpClass()
         cls.today = fields.Date.today()
         # 60,000 bought in the current period: 40,000 short of the 100,000 tier
         cls.invoice(cls.customer_a, cls.today, 60000.0)
-
-    def setUp(self):
-        super().setUp()
-        try:
-            _find_executable()
-            import websocket  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
-        except (unittest.SkipTest, ImportError):
-            self.skipTest("Chromium or websocket-client not found: the browser tours of customer_rebate are skipped")
 
     def test_approve_and_activate_a_policy(self):
         self.env.company.rebate_approval = True
