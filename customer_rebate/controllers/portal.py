@@ -27,6 +27,7 @@ class RebatePortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update({
             "page_name": "rebates",
+            "title": request.env._("Rebates"),
             # read through sudo only what the rules above already let this customer see
             "rebate_records": records.sudo(),
             "rebate_settlements": settlements.sudo(),

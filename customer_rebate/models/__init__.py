@@ -2,12 +2,15 @@ from . import rebate_policy
 from . import rebate_policy_tier
 from . import rebate_policy_period
 from . import rebate_policy_compute
+from . import rebate_policy_approval
+from . import rebate_policy_review
 from . import rebate_record
 from . import rebate_settlement
 from . import rebate_balance
 from . import rebate_balance_line
 from . import rebate_projection_mixin
 from . import rebate_notice
+from . import rebate_settlement_rating
 from . import res_company
 from . import res_config_settings
 from . import res_currency

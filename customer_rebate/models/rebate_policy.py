@@ -491,7 +491,7 @@ class RebatePolicy(models.Model):
 
     def action_activate(self):
         for policy in self:
-            if policy.state != "draft":
+            if policy.state not in ("draft", "to_approve"):
                 raise UserError(self.env._("Only a draft policy can be activated (%s).", policy.display_name))
             if not policy.tier_ids:
                 raise UserError(self.env._(

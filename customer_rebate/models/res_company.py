@@ -10,3 +10,8 @@ class ResCompany(models.Model):
              "records and settlements of the customers they are the salesperson of, or that have no "
              "salesperson, as they see sales orders. Rebate managers, and salespeople who see all "
              "documents, see every customer.")
+    rebate_approval = fields.Boolean(
+        string="Rebate Policies Need Approval",
+        help="A policy is activated only once a finance approver and a marketing approver have both "
+             "approved it; any change to its terms sends it back to draft. Off for small companies "
+             "where one manager decides.")

@@ -6,3 +6,4 @@ class ResConfigSettings(models.TransientModel):
 
     rebate_own_customers_only = fields.Boolean(
         related="company_id.rebate_own_customers_only", readonly=False)
+    rebate_approval = fields.Boolean(related="company_id.rebate_approval", readonly=False)

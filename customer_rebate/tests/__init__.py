@@ -43,3 +43,9 @@ from . import test_books_review
 from . import test_books_invariants
 from . import test_security_balance
 from . import test_effect_figures
+from . import test_policy_approval
+from . import test_policy_review
+from . import test_settlement_rating
+from . import test_portal_terms
+from . import test_portal_statement_chatter
+from . import test_tours
