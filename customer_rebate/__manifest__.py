@@ -21,6 +21,7 @@
         "data/product_data.xml",
         "views/rebate_policy_views.xml",
         "wizards/rebate_settle_wizard_views.xml",
+        "wizards/rebate_policy_activate_wizard_views.xml",
         "views/rebate_record_views.xml",
         "views/rebate_settlement_views.xml",
         "views/res_partner_views.xml",

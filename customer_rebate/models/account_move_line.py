@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMoveLine(models.Model):
@@ -7,3 +7,17 @@ class AccountMoveLine(models.Model):
     is_rebate_discount = fields.Boolean(
         string="Rebate Balance Used", readonly=True, index="btree_not_null",
         help="A discount line paid with the customer's rebate balance: no sale, and never part of a rebate base.")
+
+    rebate_sales_amount = fields.Monetary(
+        string="Untaxed Amount", compute="_compute_rebate_sales_figures", currency_field="company_currency_id",
+        help="What the line adds to a rebate base: untaxed, in the company currency, negative on a credit note.")
+    rebate_sales_qty = fields.Float(
+        string="Quantity Bought", compute="_compute_rebate_sales_figures", digits="Product Unit",
+        help="The quantity sold, negative on a credit note.")
+
+    @api.depends("balance", "quantity", "move_id.move_type")
+    def _compute_rebate_sales_figures(self):
+        for line in self:
+            sign = -1 if line.move_id.move_type in ("out_refund", "in_invoice") else 1
+            line.rebate_sales_amount = -line.balance
+            line.rebate_sales_qty = sign * line.quantity

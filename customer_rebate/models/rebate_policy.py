@@ -485,6 +485,9 @@ class RebatePolicy(models.Model):
     # ------------------------------------------------------------------ actions
 
     def action_activate(self):
+        blocked = self._check_activation_readiness()
+        if blocked:
+            return blocked
         for policy in self:
             if policy.state != "draft":
                 raise UserError(self.env._("Only a draft policy can be activated (%s).", policy.display_name))

@@ -453,6 +453,17 @@ class RebatePolicy(models.Model):
             return seniority_reached(first, period.date_start, self.min_seniority_months)
         return True
 
+    def _format_measure_unit(self, value):
+        """A measure with its unit when it is a quantity: "600 Units", "12 kg" (the unit of the
+        products in scope when they share one, else "units")."""
+        self.ensure_one()
+        text = self._format_measure(value)
+        if self.basis != "quantity":
+            return text
+        units = self.product_ids.uom_id
+        unit = units.name if len(units) == 1 and not self.product_category_ids else self.env._("units")
+        return self.env._("%(quantity)s %(unit)s", quantity=text, unit=unit)
+
     def _projection_values(self, period, result, base_amount, base_qty, doc_amount, doc_qty):
         self.ensure_one()
         currency = self.currency_id
@@ -465,7 +476,7 @@ class RebatePolicy(models.Model):
         if tier is None:
             reached = self.env._("below the first tier")
         elif self.amount_type == "fixed":
-            reached = self._format_measure(float(tier.threshold))
+            reached = self._format_measure_unit(float(tier.threshold))
         else:
             reached = self.env._("%(rate)s %%", rate=self._format_rate(float(tier.rate)))
         next_text = ""
@@ -475,11 +486,12 @@ class RebatePolicy(models.Model):
                     if not next_tier.is_fixed else money(next_tier.fixed_amount))
             next_text = self.env._(
                 "Add %(gap)s before %(date)s to reach %(goal)s",
-                gap=self._format_measure(float(result.gap)) if quantity else money(result.gap),
+                gap=self._format_measure_unit(float(result.gap)) if quantity else money(result.gap),
                 date=format_date(self.env, period.date_end), goal=goal)
         return {
             "policy": self,
-            "policy_name": self.display_name,
+            # what the customer reads: the policy's name, not its internal reference
+            "policy_name": self.name,
             "period_start": period.date_start,
             "period_end": period.date_end,
             "base_amount": base_amount,
@@ -495,8 +507,8 @@ class RebatePolicy(models.Model):
             # display
             "period_text": self.env._("%(start)s – %(end)s", start=format_date(self.env, period.date_start),
                                       end=format_date(self.env, period.date_end)),
-            "to_date_text": self._format_measure(float(base_qty if quantity else base_amount)),
-            "document_text": self._format_measure(float(doc_qty if quantity else doc_amount)),
+            "to_date_text": self._format_measure_unit(float(base_qty if quantity else base_amount)),
+            "document_text": self._format_measure_unit(float(doc_qty if quantity else doc_amount)),
             "reached_text": reached,
             "projected_text": money(result.projected.amount),
             "next_text": next_text,

@@ -41,3 +41,8 @@ from . import test_balance_invoices
 from . import test_books_review
 from . import test_books_invariants
 from . import test_security_balance
+from . import test_policy_activation
+from . import test_customer_side
+from . import test_record_worklist
+from . import test_settlement_follow
+from . import test_projection_box

@@ -2,3 +2,4 @@ from . import rebate_compute_wizard
 from . import rebate_settle_wizard
 from . import rebate_export_wizard
 from . import rebate_balance_apply_wizard
+from . import rebate_policy_activate_wizard
