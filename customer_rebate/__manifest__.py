@@ -36,6 +36,11 @@
         "wizards/rebate_export_wizard_views.xml",
         "views/rebate_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "customer_rebate/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/rebate_policy_demo.xml",
         "demo/account_move_demo.xml",

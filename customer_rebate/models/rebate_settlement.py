@@ -86,7 +86,7 @@ class RebateSettlement(models.Model):
         string="Payout Document", compute="_compute_move_label",
         help="The document the payout made, named as the accountant looks for it.")
     payout_payment_state = fields.Selection(
-        [("not_paid", "Not Paid"), ("partial", "Partially Paid"), ("paid", "Paid")],
+        [("not_paid", "Outstanding"), ("partial", "Partially Paid or Offset"), ("paid", "Paid or Offset")],
         string="Paid / Reconciled", compute="_compute_payout_payment_state",
         help="Whether the customer's side of the payout document has been paid out or offset: the "
              "credit note's payment status, or the reconciliation of the cash entry's receivable line.")

@@ -139,7 +139,7 @@ class ResPartner(models.Model):
             ("state", "=", "active"), ("company_id", "=", company.id),
             ("date_start", "<=", day), "|", ("date_end", "=", False), ("date_end", ">=", day),
         ])
-        return policies.filtered(lambda policy: policy._applies_to_partner(partner, day))
+        return policies._filter_applicable(partner, day)
 
     def _rebate_standings(self, day=None):
         """One projection per applicable policy, as the order projection computes it for an order

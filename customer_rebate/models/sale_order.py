@@ -45,8 +45,8 @@ class SaleOrder(models.Model):
     def _compute_rebate_policy_count(self):
         for order in self:
             partner = order.partner_id.commercial_partner_id
-            order.rebate_policy_count = len(order._rebate_candidate_policies().filtered(
-                lambda policy: policy._applies_to_partner(partner, order._rebate_date()))) if partner else 0
+            order.rebate_policy_count = len(order._rebate_candidate_policies()._filter_applicable(
+                partner, order._rebate_date())) if partner else 0
 
     def action_view_rebate_policies(self):
         """The policies that apply to the customer, their terms in words, for the salesperson to

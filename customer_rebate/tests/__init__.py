@@ -46,3 +46,4 @@ from . import test_customer_side
 from . import test_record_worklist
 from . import test_settlement_follow
 from . import test_projection_box
+from . import test_tours
