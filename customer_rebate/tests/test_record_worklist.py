@@ -1,4 +1,7 @@
 from freezegun import freeze_time
+from lxml import etree
+
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -33,6 +36,16 @@ class TestRecordWorklist(RebateCommon):
         self.q3.action_confirm()
         self.policy.invalidate_recordset(["to_confirm_count"])
         self.assertEqual(self.policy.to_confirm_count, 0)
+
+    @freeze_time("2026-10-15")
+    def test_to_confirm_filter_of_the_search_view(self):
+        arch = self.env["rebate.record"].get_views([(False, "search")])["views"]["search"]["arch"]
+        domain = etree.fromstring(arch).xpath("//filter[@name='to_confirm']")[0].get("domain")
+        records = self.env["rebate.record"].search(
+            [*safe_eval(domain), ("policy_id", "=", self.policy.id)])
+        self.assertEqual(records, self.q3, "Q3 has ended and waits; Q4 is still open")
+        action = self.policy.action_view_records_to_confirm()
+        self.assertEqual(action["context"]["search_default_to_confirm"], 1)
 
     @freeze_time("2026-10-15")
     def test_confirm_refused_on_an_open_period(self):
