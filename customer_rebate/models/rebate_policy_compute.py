@@ -613,7 +613,7 @@ class RebatePolicy(models.Model):
             if missing:
                 raise UserError(self.env._(
                     "Policy %(policy)s cannot be activated: its payouts would fail. Missing: %(missing)s.",
-                    policy=policy.display_name, missing="; ".join(missing)))
+                    policy=policy.display_name, missing=self._clause_separator().join(missing)))
         if not self.env.context.get("rebate_confirm_overlaps") or self.env.context.get("rebate_overlaps_confirmed"):
             return False
         overlaps = self._overlapping_policies()

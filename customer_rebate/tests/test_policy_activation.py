@@ -80,6 +80,12 @@ class TestPolicyActivation(RebateCommon):
         self.policy.product_ids = [Command.set(self.goods.ids)]
         self.assertFalse(tagged_policy._overlapping_policies(), "different products: no sale is paid twice")
 
+    def test_missing_items_listed_in_chinese_with_full_width_separators(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        policy = self.create_policy(settlement_method="credit_note", journal_id=False, expense_account_id=False)
+        with self.assertRaisesRegex(UserError, "缺少：日记账（贷项通知单使用销售日记账）；返利费用科目。"):
+            policy.with_context(lang="zh_CN").action_activate()
+
     @freeze_time("2026-05-20")
     def test_new_policy_starts_with_the_current_period(self):
         Policy = self.env["rebate.policy"]
