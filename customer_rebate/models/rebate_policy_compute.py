@@ -477,8 +477,8 @@ class RebatePolicy(models.Model):
                 return policy._applies_to_partner(partner, day)
             except psycopg2.Error:
                 raise
-            except Exception:  # noqa: BLE001 - the failure is logged and shown by the projection
-                _logger.info("Scope of rebate policy %s could not be checked", policy.id, exc_info=True)
+            except Exception as error:  # noqa: BLE001 - the projection logs it and shows the line
+                _logger.info("Scope of rebate policy %s could not be checked: %s", policy.id, error)
                 return True
         return self.filtered(applies)
 
