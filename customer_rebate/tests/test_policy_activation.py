@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import RebateCommon
 
@@ -94,6 +94,20 @@ class TestPolicyActivation(RebateCommon):
                          fields.Date.to_date("2026-05-01"))
         self.assertEqual(Policy._default_date_start("year"), fields.Date.to_date("2026-01-01"))
         self.assertEqual(Policy._default_date_start("half_year"), fields.Date.to_date("2026-01-01"))
+
+    @freeze_time("2026-05-20")
+    def test_form_start_follows_the_period_kind(self):
+        with Form(self.env["rebate.policy"]) as form:
+            self.assertEqual(form.date_start, fields.Date.to_date("2026-04-01"))
+            form.period = "month"
+            self.assertEqual(form.date_start, fields.Date.to_date("2026-05-01"))
+            form.period = "half_year"
+            self.assertEqual(form.date_start, fields.Date.to_date("2026-01-01"))
+            form.name = "Monthly"
+            form.period = "month"
+            with form.tier_ids.new() as tier:
+                tier.threshold = 1000.0
+                tier.rate = 1.0
 
     def test_shortened_period_labelled_with_its_dates(self):
         policy = self.create_policy(date_start="2026-02-15")
