@@ -24,6 +24,7 @@
         "views/rebate_policy_loop_views.xml",
         "wizards/rebate_policy_refuse_wizard_views.xml",
         "wizards/rebate_settle_wizard_views.xml",
+        "wizards/rebate_policy_activate_wizard_views.xml",
         "views/rebate_record_views.xml",
         "views/rebate_settlement_views.xml",
         "views/res_partner_views.xml",
@@ -43,14 +44,12 @@
         "web.assets_tests": [
             "customer_rebate/static/tests/tours/**/*",
         ],
+        "web.report_assets_common": [
+            "customer_rebate/static/src/scss/rebate_report.scss",
+        ],
     },
     "demo": [
         "demo/rebate_policy_demo.xml",
         "demo/account_move_demo.xml",
     ],
-    "assets": {
-        "web.report_assets_common": [
-            "customer_rebate/static/src/scss/rebate_report.scss",
-        ],
-    },
 }

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMoveLine(models.Model):
@@ -21,3 +21,16 @@ class AccountMoveLine(models.Model):
         # a superuser read there would be shown to a user who may not see those orders
         self.env["account.move.line"].invalidate_model(["sale_line_ids"])
         self.env["sale.order.line"].invalidate_model(["invoice_lines"])
+    rebate_sales_amount = fields.Monetary(
+        string="Untaxed Amount", compute="_compute_rebate_sales_figures", currency_field="company_currency_id",
+        help="What the line adds to a rebate base: untaxed, in the company currency, negative on a credit note.")
+    rebate_sales_qty = fields.Float(
+        string="Quantity Bought", compute="_compute_rebate_sales_figures", digits="Product Unit",
+        help="The quantity sold, negative on a credit note.")
+
+    @api.depends("balance", "quantity", "move_id.move_type")
+    def _compute_rebate_sales_figures(self):
+        for line in self:
+            sign = -1 if line.move_id.move_type in ("out_refund", "in_invoice") else 1
+            line.rebate_sales_amount = -line.balance
+            line.rebate_sales_qty = sign * line.quantity

@@ -243,6 +243,12 @@ class RebatePolicy(models.Model):
         digits = max(0, -to_decimal(value).normalize().as_tuple().exponent)
         return formatLang(self.env, value, digits=min(digits, 4))
 
+    @api.model
+    def _clause_separator(self):
+        """Between the clauses of a rule or a message: "; ", and the full-width "；" in Chinese
+        (a lone punctuation mark is not a term Odoo exports for translation)."""
+        return "；" if (self.env.lang or "").startswith("zh") else "; "
+
     def _format_rate(self, value):
         digits = max(0, -to_decimal(value).normalize().as_tuple().exponent)
         return formatLang(self.env, value, digits=min(digits, 4))
@@ -293,7 +299,7 @@ class RebatePolicy(models.Model):
                          reward=reward(tier), measure=measure,
                          threshold=self._format_measure(tier.threshold))
         else:
-            steps = "; ".join(
+            steps = self._clause_separator().join(
                 self.env._("%(reward)s from %(threshold)s", reward=reward(tier),
                   threshold=self._format_measure(tier.threshold))
                 for tier in tiers)
@@ -400,7 +406,7 @@ class RebatePolicy(models.Model):
                 raise ValidationError(self.env._(
                     "The terms of policy %(policy)s are out of bounds: %(problems)s.",
                     policy=policy.display_name,
-                    problems="; ".join(messages[code] for code in dict.fromkeys(problems))))
+                    problems=self._clause_separator().join(messages[code] for code in dict.fromkeys(problems))))
 
     def _engine_tiers(self):
         """The policy's tiers as engine values, in the order the user set them."""
@@ -440,7 +446,7 @@ class RebatePolicy(models.Model):
             if problems:
                 raise ValidationError(self.env._(
                     "The tiers of policy %(policy)s are not valid: %(problems)s.",
-                    policy=policy.display_name, problems="; ".join(dict.fromkeys(problems))))
+                    policy=policy.display_name, problems=self._clause_separator().join(dict.fromkeys(problems))))
 
     # ------------------------------------------------------------------ ORM
 
@@ -490,6 +496,9 @@ class RebatePolicy(models.Model):
     # ------------------------------------------------------------------ actions
 
     def action_activate(self):
+        blocked = self._check_activation_readiness()
+        if blocked:
+            return blocked
         for policy in self:
             if policy.state not in ("draft", "to_approve"):
                 raise UserError(self.env._("Only a draft policy can be activated (%s).", policy.display_name))

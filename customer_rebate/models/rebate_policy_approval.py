@@ -27,7 +27,8 @@ class RebatePolicy(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Owner", default=lambda self: self.env.user, tracking=True, index=True,
         domain="[('share', '=', False)]",
-        help="Who answers for the policy: gets its review activities.")
+        help="Who answers for the policy: gets a to-do when a period ends and its rebates wait for "
+             "confirmation, and its review activities.")
     approval_required = fields.Boolean(related="company_id.rebate_approval")
     approval_requester_id = fields.Many2one(
         "res.users", string="Approval Requested By", readonly=True, copy=False)

@@ -108,7 +108,7 @@ class RebateProjectionMixin(models.AbstractModel):
     def _rebate_projection_failure(self, policy):
         return {
             "policy": policy,
-            "policy_name": policy.display_name,
+            "policy_name": policy.name,
             "failed": True,
             "message": self.env._(
                 "This rebate cannot be projected: check the policy's terms (details in the server log)."),

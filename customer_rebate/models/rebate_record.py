@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, formatLang
 
+from ..engine import period_containing
+
 # Columns written by _create_estimates: every stored field of a computed record. A stored field
 # added to rebate.record with a default must be listed here too (the bulk insert bypasses defaults).
 ESTIMATE_COLUMNS = (
@@ -68,6 +70,9 @@ class RebateRecord(models.Model):
     rebate_type = fields.Selection(related="policy_id.rebate_type", store=True)
     settlement_method = fields.Selection(related="policy_id.settlement_method")
     computation = fields.Char(compute="_compute_computation", help="How the rebate was worked out.")
+    period_ended = fields.Boolean(
+        compute="_compute_period_ended", search="_search_period_ended",
+        help="The period is over: its estimate can be confirmed.")
 
     _record_unique = models.Constraint(
         "UNIQUE(policy_id, partner_id, date_start, revision)",
@@ -75,6 +80,19 @@ class RebateRecord(models.Model):
     )
     _period_range = models.Constraint(
         "CHECK(date_end >= date_start)", "A rebate period cannot end before it starts.")
+
+    @api.depends("date_end")
+    @api.depends_context("tz")
+    def _compute_period_ended(self):
+        today = fields.Date.context_today(self)
+        for record in self:
+            record.period_ended = bool(record.date_end) and record.date_end < today
+
+    def _search_period_ended(self, operator, value):
+        if operator not in ("=", "!="):
+            return NotImplemented
+        ended = (operator == "=") == bool(value)
+        return [("date_end", "<" if ended else ">=", fields.Date.context_today(self))]
 
     @api.depends("revision")
     def _compute_is_adjustment(self):
@@ -87,15 +105,21 @@ class RebateRecord(models.Model):
             record.period_label = record._period_label()
 
     def _period_label(self):
+        """The calendar period's name (a quarter written as list group headers write it), or the
+        record's dates when the policy's own dates cut the period short."""
         self.ensure_one()
         if not self.date_start:
             return ""
         kind = self.policy_id.period
         day = self.date_start
+        if kind in ("month", "quarter", "half_year", "year") and self.date_end:
+            whole = period_containing(kind, day, day.replace(month=1, day=1))
+            if (whole.date_start, whole.date_end) != (self.date_start, self.date_end):
+                kind = "window"
         if kind == "month":
             return format_date(self.env, day, date_format="MMM y")
         if kind == "quarter":
-            return self.env._("Q%(quarter)s %(year)s", quarter=(day.month - 1) // 3 + 1, year=day.year)
+            return format_date(self.env, day, date_format="QQQ yyyy")
         if kind == "half_year":
             return self.env._("H%(half)s %(year)s", half=(day.month - 1) // 6 + 1, year=day.year)
         if kind == "year":
@@ -224,13 +248,15 @@ class RebateRecord(models.Model):
         return self.policy_id._base_line_domain(self.date_start, self.date_end, self.partner_id.ids)
 
     def action_view_invoice_lines(self):
+        """The sales behind the base, as a sales assistant reads them: one line per invoice line
+        with its date, invoice, product, quantity and untaxed amount (credit notes negative)."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Invoice Lines of %s", self.display_name),
             "res_model": "account.move.line",
-            "view_mode": "list,form",
-            "views": [(self.env.ref("account.view_move_line_tree").id, "list"), (False, "form")],
+            "view_mode": "list",
+            "views": [(self.env.ref("customer_rebate.account_move_line_view_list_rebate_sales").id, "list")],
             "domain": list(self._invoice_line_domain()),
-            "context": {"search_default_group_by_move": 1, "create": False},
+            "context": {"create": False, "edit": False, "delete": False},
         }

@@ -81,6 +81,67 @@ class RebateSettlement(models.Model):
         "rebate.settlement", readonly=True, copy=False, index="btree_not_null")
     note = fields.Html(groups="customer_rebate.group_rebate_user")
     method_label = fields.Char(compute="_compute_method_label", help="The payout method in words, for notices.")
+    move_label = fields.Char(
+        string="Payout Document", compute="_compute_move_label",
+        help="The document the payout made, named as the accountant looks for it.")
+    payout_payment_state = fields.Selection(
+        [("not_paid", "Outstanding"), ("partial", "Partially Paid or Offset"), ("paid", "Paid or Offset")],
+        string="Paid / Reconciled", compute="_compute_payout_payment_state",
+        help="Whether the customer's side of the payout document has been paid out or offset: the "
+             "credit note's payment status, or the reconciliation of the cash entry's receivable line.")
+    document_count = fields.Integer(compute="_compute_document_count")
+    picking_count = fields.Integer(compute="_compute_picking_count")
+
+    @api.depends("move_id.name", "move_id.move_type")
+    @api.depends_context("lang")
+    def _compute_move_label(self):
+        for settlement in self:
+            move = settlement.move_id
+            if not move:
+                settlement.move_label = False
+            elif move.move_type == "out_refund":
+                settlement.move_label = self.env._("Credit note %s", move.name)
+            elif move.move_type == "out_invoice":
+                settlement.move_label = self.env._("Invoice %s", move.name)
+            else:
+                settlement.move_label = self.env._("Journal entry %s", move.name)
+
+    @api.depends("move_id.payment_state", "move_id.line_ids.amount_residual", "move_id.line_ids.reconciled")
+    def _compute_payout_payment_state(self):
+        for settlement in self:
+            move = settlement.move_id.sudo()
+            if not move or move.state != "posted" or settlement.method == "discount":
+                settlement.payout_payment_state = False
+            elif move.is_invoice(include_receipts=True):
+                settlement.payout_payment_state = {
+                    "paid": "paid", "in_payment": "paid", "reversed": "paid", "partial": "partial",
+                }.get(move.payment_state, "not_paid")
+            else:
+                receivable = move.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
+                if not receivable:
+                    settlement.payout_payment_state = False
+                elif all(line.reconciled for line in receivable):
+                    settlement.payout_payment_state = "paid"
+                elif any(line.currency_id.compare_amounts(line.amount_residual, line.balance) for line in receivable):
+                    settlement.payout_payment_state = "partial"
+                else:
+                    settlement.payout_payment_state = "not_paid"
+
+    def _compute_document_count(self):
+        counts = dict(self.env["account.move"].sudo()._read_group(
+            [("rebate_settlement_id", "in", self.ids)], ["rebate_settlement_id"], ["__count"]))
+        for settlement in self:
+            settlement.document_count = counts.get(settlement, 0)
+
+    def _compute_picking_count(self):
+        """Counted as superuser: an accountant follows a goods payout without stock rights."""
+        counts = dict(self.env["stock.picking"].sudo()._read_group(
+            [("rebate_settlement_id", "in", self.ids)], ["rebate_settlement_id"], ["__count"]))
+        for settlement in self:
+            pickings = counts.get(settlement, 0)
+            if settlement.sudo().picking_id and not settlement.sudo().picking_id.rebate_settlement_id:
+                pickings += 1
+            settlement.picking_count = pickings
 
     @api.depends("method")
     def _compute_method_label(self):
@@ -818,8 +879,18 @@ class RebateSettlement(models.Model):
 
     def action_view_picking(self):
         self.ensure_one()
-        pickings = self.picking_ids or self.picking_id
-        return pickings._get_records_action(name=self.env._("Transfers of %s", self.name)) if pickings else False
+        pickings = self.sudo().picking_ids or self.sudo().picking_id
+        if not pickings:
+            return False
+        action = pickings.with_env(self.env)._get_records_action(name=self.env._("Transfers of %s", self.name))
+        if not self.env.user.has_group("stock.group_stock_user"):
+            # an accountant has read access to transfers but not to all that the warehouse's own
+            # form shows (packages and their history): a plain read-only view of the delivery
+            views = {"list": "customer_rebate.stock_picking_view_list_rebate",
+                     "form": "customer_rebate.stock_picking_view_form_rebate_readonly"}
+            action["views"] = [(self.env.ref(views[kind]).id, kind) for _view, kind in action["views"]]
+            action["context"] = {"create": False, "edit": False, "delete": False}
+        return action
 
 
 class RebateRecordSettlement(models.Model):

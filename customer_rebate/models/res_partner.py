@@ -1,4 +1,10 @@
-from odoo import fields, models
+import logging
+
+import psycopg2
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
 
 
 class ResPartner(models.Model):
@@ -95,3 +101,83 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"search_default_group_policy": 1}
         return action
+
+    # ------------------------------------------------------------------ 客户档案: the policies that apply
+
+    rebate_policy_count = fields.Integer(
+        string="Rebate Policies", compute="_compute_rebate_policy_html",
+        groups="sales_team.group_sale_salesman,customer_rebate.group_rebate_user")
+    rebate_policy_html = fields.Html(
+        string="Rebate Policies in Force", compute="_compute_rebate_policy_html", sanitize=False,
+        groups="sales_team.group_sale_salesman,customer_rebate.group_rebate_user",
+        help="The active policies that apply to this customer today, their terms in words and where the "
+             "customer stands in the current period: the same figures as the projection on their orders.")
+
+    @api.depends_context("lang", "uid", "allowed_company_ids")
+    def _compute_rebate_policy_html(self):
+        for partner in self:
+            standings = partner._rebate_standings() if partner.id and partner._rebate_standings_visible() else []
+            partner.rebate_policy_count = len(standings)
+            partner.rebate_policy_html = self.env["ir.qweb"]._render(
+                "customer_rebate.rebate_partner_policies_table", {"standings": standings}
+            ) if standings else False
+
+    def _rebate_standings_visible(self):
+        """The rule of the order projection (see ``_rebate_figures_visible``): internal users, and
+        only their own customers where the company keeps rebate users to them."""
+        self.ensure_one()
+        user = self.env.user
+        company = self.env.company
+        if user.share:
+            return False
+        if not company.rebate_own_customers_only or user.has_group("customer_rebate.group_rebate_manager") \
+                or user.has_group("sales_team.group_sale_salesman_all_leads"):
+            return True
+        return self.commercial_partner_id.user_id in (user, self.env["res.users"])
+
+    def _rebate_applicable_policies(self, day=None, company=None):
+        """The active policies of ``company`` (default: the current one) running on ``day``
+        (default: today) whose scope takes in this customer, every-customer policies included."""
+        self.ensure_one()
+        company = company or self.env.company
+        day = day or fields.Date.context_today(self)
+        partner = self.commercial_partner_id
+        policies = self.env["rebate.policy"].sudo().search([
+            ("state", "=", "active"), ("company_id", "=", company.id),
+            ("date_start", "<=", day), "|", ("date_end", "=", False), ("date_end", ">=", day),
+        ])
+        return policies._filter_applicable(partner, day)
+
+    def _rebate_standings(self, day=None):
+        """One projection per applicable policy, as the order projection computes it for an order
+        that adds nothing: the period to date, the tier reached, the estimate, the gap."""
+        self.ensure_one()
+        day = day or fields.Date.context_today(self)
+        partner = self.commercial_partner_id
+        Projection = self.env["rebate.projection.mixin"]
+        standings = []
+        for policy in self._rebate_applicable_policies(day):
+            try:
+                standings.append(Projection._project_rebate_policy(policy, partner, day, []))
+            except psycopg2.Error:
+                raise
+            except Exception:  # one broken policy never stops the customer form from opening
+                _logger.warning("Rebate standing of policy %s for partner %s failed", policy.id, partner.id,
+                                exc_info=True)
+                standings.append(Projection._rebate_projection_failure(policy))
+        return standings
+
+    def action_view_rebate_policies(self):
+        """Read-only: the policies that apply to this customer, with their terms in words."""
+        self.ensure_one()
+        policies = self._rebate_applicable_policies()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Rebate Policies of %s", self.commercial_partner_id.display_name),
+            "res_model": "rebate.policy",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("customer_rebate.rebate_policy_view_list_applicable").id, "list"),
+                      (False, "form")],
+            "domain": [("id", "in", policies.ids)],
+            "context": {"create": False, "edit": False, "delete": False},
+        }

@@ -37,6 +37,23 @@ class SaleOrder(models.Model):
     def _compute_rebate_projection_html(self):
         return super()._compute_rebate_projection_html()
 
+    rebate_policy_count = fields.Integer(
+        string="Rebate Policies", compute="_compute_rebate_policy_count",
+        help="The active policies that apply to the customer on the order's date.")
+
+    @api.depends("partner_id", "date_order", "company_id")
+    def _compute_rebate_policy_count(self):
+        for order in self:
+            partner = order.partner_id.commercial_partner_id
+            order.rebate_policy_count = len(order._rebate_candidate_policies()._filter_applicable(
+                partner, order._rebate_date())) if partner else 0
+
+    def action_view_rebate_policies(self):
+        """The policies that apply to the customer, their terms in words, for the salesperson to
+        explain (read-only)."""
+        self.ensure_one()
+        return self.partner_id.with_company(self.company_id).action_view_rebate_policies()
+
     def _rebate_partner(self):
         return self.partner_id
 

@@ -108,8 +108,10 @@ class TestProjectionFailure(RebateCommon):
                 html = str(form.rebate_projection_html)
         self.assertIn("$\N{NO-BREAK SPACE}6,500.00", html, "the sound policy is projected")
         self.assertEqual(html.count("This rebate cannot be projected"), 2)
-        self.assertIn(self.broken_cap.display_name, html)
-        self.assertIn(self.broken_seniority.display_name, html)
+        # the customer reads the policies' names, not their internal references
+        self.assertIn(f"<td>{self.broken_cap.name}</td>", html)
+        self.assertIn(f"<td>{self.broken_seniority.name}</td>", html)
+        self.assertNotIn(self.broken_cap.code, html)
         self.assertTrue(any(self.broken_cap.display_name in line for line in logs.output))
 
     def test_invoice_prints_with_the_failure_in_its_box(self):

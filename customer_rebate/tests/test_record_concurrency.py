@@ -29,6 +29,10 @@ class TestRecordConcurrency(BaseCase):
             policy = env["rebate.policy"].create({
                 "name": "Concurrent policy", "period": "quarter", "date_start": day.replace(month=1, day=1),
                 "tier_ids": [Command.create({"threshold": 100000, "rate": 5})],
+                # what a payout needs, which activation checks
+                "settlement_method": "credit_note", "journal_id": invoice.journal_id.id,
+                "expense_account_id": env["account.account"].search(
+                    [("account_type", "=", "expense"), ("company_ids", "in", invoice.company_id.ids)], limit=1).id,
             })
             policy.action_activate()
             self.policy_id, self.partner_id, self.move_id = policy.id, partner.id, invoice.id

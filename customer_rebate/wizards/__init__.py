@@ -4,3 +4,4 @@ from . import rebate_export_wizard
 from . import rebate_balance_apply_wizard
 from . import account_move_reversal
 from . import rebate_policy_refuse_wizard
+from . import rebate_policy_activate_wizard
