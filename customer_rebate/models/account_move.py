@@ -60,26 +60,58 @@ class AccountMove(models.Model):
     def _link_copied_rebate_discounts(self, copied_moves):
         """Sale copies to a credit note or a re-issued invoice the order lines its user can read:
         an accountant who sees only their own orders would carry a balance discount without its
-        order line, and the balance would not follow. The link belongs to the balance, so it is
-        copied whole."""
-        for move, reverse in zip(self, copied_moves):
-            originals = move.line_ids.filtered("is_rebate_discount")
-            copies = reverse.line_ids.filtered("is_rebate_discount").sorted("id")
-            if not originals or len(originals) != len(copies):
+        order line, and the balance would not follow. The link belongs to the balance: a copy
+        without it takes its original's, found by what the copy repeats (the customer, account,
+        product, label, price and quantity), never by the order the moves come in."""
+
+        def key(line):
+            return (line.move_id.commercial_partner_id.id, line.account_id.id, line.product_id.id, line.name,
+                    line.currency_id.round(line.price_unit), abs(line.quantity))
+
+        originals = {line: line._rebate_sale_lines() for line in self.line_ids.filtered("is_rebate_discount")}
+        unlinked = []
+        for copy in copied_moves.line_ids.filtered("is_rebate_discount"):
+            sale_lines = copy._rebate_sale_lines()
+            if not sale_lines:
+                unlinked.append(copy)
                 continue
-            for original, copy in zip(originals, copies):
-                sale_lines = original._rebate_sale_lines()
-                if copy._rebate_sale_lines() != sale_lines:
-                    copy.sudo().sale_line_ids = sale_lines
-                    copy._forget_rebate_sale_lines()
-            if reverse.state == "posted":
-                reverse._sync_rebate_discounts()
+            # linked by sale already: its original is no longer to be matched
+            original = next((line for line, links in originals.items() if links == sale_lines), None)
+            originals.pop(original, None)
+        for copy in unlinked:
+            original = next((line for line in originals if key(line) == key(copy)), None)
+            if original is not None:
+                copy.sudo().sale_line_ids = originals.pop(original)
+                copy._forget_rebate_sale_lines()
+        copied_moves.filtered(lambda move: move.state == "posted")._sync_rebate_discounts()
         self.line_ids._forget_rebate_sale_lines()
 
     def _post(self, soft=True):
+        self._check_rebate_discount_lines()
         posted = super()._post(soft=soft)
         posted._sync_rebate_discounts()
         return posted
+
+    def _check_rebate_discount_lines(self):
+        """A line marked as paid with a rebate balance takes a sale out of every rebate base: it
+        must come from an order's balance discount (or credit one), not be marked by hand."""
+        for move in self:
+            lines = move.line_ids.filtered("is_rebate_discount")
+            if not lines or move.reversed_entry_id.line_ids.filtered("is_rebate_discount"):
+                continue
+            orphans = lines.filtered(lambda line: not line._rebate_sale_lines().filtered("is_rebate_discount"))
+            if orphans:
+                raise UserError(self.env._(
+                    "%(move)s: line %(line)s is marked as paid with a rebate balance but comes from no order's "
+                    "balance. Balance discounts are added with Use Rebate Balance on the quotation.",
+                    move=move.display_name, line=orphans[0].name or orphans[0].display_name))
+
+    def _invoice_paid_hook(self):
+        # sale posts "Invoice paid" on the orders of the invoice's lines, and a balance discount
+        # keeps its order line for the balance even when the accountant may not see that order
+        if not self.env.su and self.line_ids.filtered("is_rebate_discount"):
+            return super(AccountMove, self.sudo())._invoice_paid_hook()
+        return super()._invoice_paid_hook()
 
     def _sync_rebate_discounts(self):
         """An invoice or credit note that carries rebate balance discount lines moves what they

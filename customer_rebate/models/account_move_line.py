@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMoveLine(models.Model):
@@ -7,6 +8,27 @@ class AccountMoveLine(models.Model):
     is_rebate_discount = fields.Boolean(
         string="Rebate Balance Used", readonly=True, index="btree_not_null",
         help="A discount line paid with the customer's rebate balance: no sale, and never part of a rebate base.")
+
+    def write(self, vals):
+        # a balance discount stays on the rebates-owed account it was invoiced on: booked on
+        # revenue, the balance ledger would say used what the books never took off the liability
+        if "account_id" in vals and any(
+                line.is_rebate_discount and line.account_id.id != vals["account_id"] for line in self):
+            raise UserError(self.env._(
+                "A discount paid with the customer's rebate balance stays on the rebates-owed account: "
+                "its account cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_rebate_discount(self):
+        # deleting the whole invoice is fine (its order still has the discount to invoice);
+        # removing only the discount would leave the balance used and the liability untouched
+        if self.env.context.get("dynamic_unlink"):
+            return
+        if any(line.is_rebate_discount and line.move_id.is_invoice() for line in self):
+            raise UserError(self.env._(
+                "A discount paid with the customer's rebate balance is not removed from an invoice line by "
+                "line: credit or cancel the invoice, which gives the balance back."))
 
     def _rebate_sale_lines(self):
         """The order lines of these invoice lines, whoever reads them. The cache holds what the

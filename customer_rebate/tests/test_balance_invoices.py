@@ -9,8 +9,8 @@ from .test_balance_discount import BalanceCommon
 class TestBalanceFollowsInvoices(BalanceCommon):
     """The balance ledger and the rebates-owed account agree whatever happens to the invoices."""
 
-    def invoiced_order(self):
-        order = self.order((self.goods_13, 20, 1000.0))
+    def invoiced_order(self, partner=None):
+        order = self.order((self.goods_13, 20, 1000.0), partner=partner)
         order.action_apply_rebate_balance()
         order.action_confirm()
         invoice = order._create_invoices()
@@ -149,3 +149,67 @@ class TestBalanceFollowsInvoicesForAnAccountant(BalanceCommon):
         self.assertTrue(new_invoice.invoice_line_ids.filtered("is_rebate_discount")._rebate_sale_lines())
         self.assert_ledger_matches_books(0.0)
 
+
+    def test_accountant_posts_two_credit_notes_at_once(self):
+        _order, first = self.invoiced_order()
+        self.record_b_balance()
+        _order_b, second = self.invoiced_order(partner=self.customer_b)
+        self.as_accountant(first)
+        self.as_accountant(second)
+        wizard = self.credit_note(first + second)
+        refunds = self.env["account.move"].browse(wizard.refund_moves()["domain"][0][2])
+        refunds.with_user(self.accountant).action_post()
+        self.assertEqual(self.partner_ledger_and_books(self.customer_a), (6000.0, 6000.0))
+        self.assertEqual(self.partner_ledger_and_books(self.customer_b), (6000.0, 6000.0))
+
+    def test_reissuing_two_customers_invoices_at_once_keeps_each_balance(self):
+        """Reverse and re-issue invoices of two customers in one go: each new invoice takes its own
+        customer's balance, whatever order the wizard and the database list them in."""
+        self.record_b_balance()
+        _order, first = self.invoiced_order()
+        _order_b, second = self.invoiced_order(partner=self.customer_b)
+        for user in (self.env.user, self.accountant):
+            with self.subTest(user=user.login):
+                for invoice in (first, second):
+                    self.as_accountant(invoice)
+                wizard = self.credit_note(second + first).with_user(user)
+                new_invoices = wizard.modify_moves()
+                new_invoices = self.env["account.move"].browse(
+                    new_invoices.get("res_id") or new_invoices["domain"][0][2])
+                for invoice in new_invoices:
+                    invoice.with_user(user).action_post()
+                self.assertEqual(self.partner_ledger_and_books(self.customer_a), (0.0, 0.0))
+                self.assertEqual(self.partner_ledger_and_books(self.customer_b), (0.0, 0.0))
+                first, second = new_invoices.sorted(lambda m: m.partner_id != self.customer_a)
+
+    def test_discount_line_keeps_its_account_and_its_place(self):
+        _order, invoice = self.invoiced_order()
+        invoice.button_draft()
+        discount = invoice.invoice_line_ids.filtered("is_rebate_discount")
+        income = invoice.invoice_line_ids.filtered(lambda l: not l.is_rebate_discount)[:1].account_id
+        with self.assertRaisesRegex(UserError, "stays on the rebates-owed account"):
+            discount.with_user(self.accountant).account_id = income
+        with self.assertRaisesRegex(UserError, "not removed from an invoice line by line"):
+            invoice.with_user(self.accountant).write({"invoice_line_ids": [Command.delete(discount.id)]})
+        invoice.action_post()
+        self.assert_ledger_matches_books(0.0)
+
+    def test_a_sale_marked_by_hand_as_paid_with_a_balance_is_refused(self):
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.customer_b.id, "invoice_date": "2026-11-02",
+            "invoice_line_ids": [Command.create({"product_id": self.goods_13.id, "quantity": 6, "price_unit": 5000.0,
+                                                 "is_rebate_discount": True})],
+        })
+        with self.assertRaisesRegex(UserError, "comes from no order's balance"):
+            invoice.with_user(self.accountant).action_post()
+
+    def record_b_balance(self):
+        """Customer B earns the source example's 6,000 too, paid into their balance."""
+        record = self.confirmed_record(partner=self.customer_b, amount=120000.0)
+        settlement = self.env["rebate.settlement"]._create_from_records(record, date="2026-10-15")
+        settlement.action_done()
+        self.assertEqual(self.partner_ledger_and_books(self.customer_b), (6000.0, 6000.0))
+
+    def partner_ledger_and_books(self, partner):
+        partner.invalidate_recordset(["rebate_balance"])
+        return partner.rebate_balance, -self.account_balance(self.owed_account, partner=partner)
