@@ -1,3 +1,4 @@
+import math
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -134,6 +135,10 @@ class SaleOrder(models.Model):
         states sale and discount separately and VAT is computed on the net. Applying again
         replaces the previous lines; the balance itself is used when the order is confirmed."""
         self.ensure_one()
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float))
+                                   or not math.isfinite(amount)):
+            # a public method, so reachable over RPC with whatever a client sends
+            raise UserError(self.env._("The amount of rebate balance to use must be a number."))
         self._check_rebate_balance_order()
         self.order_line.filtered("is_rebate_discount").unlink()
         plan, available, usable = self._rebate_balance_limits()

@@ -66,6 +66,13 @@ class TestBalanceDiscount(BalanceCommon):
         self.settlement.action_notify()
         self.assertIn("rebate balance", self.settlement.message_ids[0].body)
 
+    def test_amount_that_is_not_a_number_is_refused(self):
+        order = self.order((self.goods_13, 10, 5000.0))
+        for amount in ("abc", float("nan"), float("inf"), [1], True):
+            with self.subTest(amount=amount), self.assertRaisesRegex(UserError, "must be a number"):
+                order.action_apply_rebate_balance(amount)
+        self.assertFalse(self.discount_lines(order))
+
     def test_statement_of_another_policy_shows_no_balance(self):
         cash = self.create_policy(name="Cash policy", settlement_method="cash")
         record = self.confirmed_record(policy=cash)

@@ -5,7 +5,7 @@ import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import RebateCommon
 
@@ -161,6 +161,17 @@ class TestExportXlsxContent(RebateCommon):
         self.assertEqual(total[6], 11450.0)
         self.assertEqual((total[5], total[7], total[8], total[9]), (None, None, None, None),
                          "bases and margins are not added across policies")
+
+    def test_margins_are_the_managers(self):
+        """A rebate user's file leaves the effect analysis's columns blank: margins come from the
+        cost of goods, which the effect analysis shows to managers only."""
+        user = new_test_user(self.env, login="xlsx_rebate_user", groups="customer_rebate.group_rebate_user",
+                             company_id=self.env.company.id)
+        self.env = self.env(user=user)
+        sheet = self.export(report="summary")["By Policy and Period"]
+        policy_rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == self.policy.display_name]
+        self.assertEqual(policy_rows[1][4:7], (2, 131000.0, 6550.0), "the rebates are theirs to see")
+        self.assertEqual([row[7:] for row in policy_rows], [(None, None, None)] * 2)
 
     def test_by_period_keeps_a_quarter_whole_when_a_policy_starts_mid_quarter(self):
         sheet = self.export(report="summary")["By Period"]

@@ -200,7 +200,11 @@ class RebateExportWizard(models.TransientModel):
 
     def _effect_by_policy_period(self, domain):
         """``{(policy id, period start): (gross margin, margin gained, net effect)}`` from the effect
-        analysis, for the customer periods of the exported records only (one query)."""
+        analysis, for the customer periods of the exported records only (one query). The effect
+        analysis (margins, from the cost of goods) is the managers': other users' files leave
+        these columns blank."""
+        if not self.env.user.has_group("customer_rebate.group_rebate_manager"):
+            return {}
         records = self.env["rebate.record"]._search(domain)
         table = records.table
         rows = self.env.execute_query(SQL(

@@ -13,7 +13,7 @@ class AccountMove(models.Model):
     @api.constrains("fapiao")
     def _check_fapiao(self):
         for move in self:
-            if move.fapiao and (len(move.fapiao) not in (8, 20) or not move.fapiao.isdecimal()):
+            if move.fapiao and (len(move.fapiao) not in (8, 20) or not (move.fapiao.isascii() and move.fapiao.isdecimal())):
                 raise ValidationError(self.env._(
                     "A fapiao number has 8 digits, or 20 for a fully digital e-fapiao (数电票): %s is neither.",
                     move.fapiao))

@@ -43,7 +43,7 @@ class TestCnPayoutVat(RebateCnCommon):
         self.assertEqual(settlement.fapiao, "04400123")
         refund.fapiao = "24442000000012345678"  # 数电票: 20 digits
         self.assertEqual(settlement.fapiao, "24442000000012345678")
-        for wrong in ("123", "2444200000001234567X", "244420000000123456789"):
+        for wrong in ("123", "2444200000001234567X", "244420000000123456789", "１２３４５６７８"):
             with self.assertRaises(ValidationError):
                 refund.fapiao = wrong
         html, _format = self.env["ir.actions.report"]._render_qweb_html(
