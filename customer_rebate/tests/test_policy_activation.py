@@ -82,6 +82,7 @@ class TestPolicyActivation(RebateCommon):
 
     def test_missing_items_listed_in_chinese_with_full_width_separators(self):
         self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_rebate"], ["zh_CN"])
         policy = self.create_policy(settlement_method="credit_note", journal_id=False, expense_account_id=False)
         with self.assertRaisesRegex(UserError, "缺少：日记账（贷项通知单使用销售日记账）；返利费用科目。"):
             policy.with_context(lang="zh_CN").action_activate()

@@ -30,6 +30,7 @@ class TestPolicySummary(RebateCommon):
 
     def test_summary_follows_the_user_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_rebate"], ["zh_CN"])
         summary = self.policy.with_context(lang="zh_CN").summary
         self.assertIn("100,000.00", summary)
         self.assertIn("季度", summary)

@@ -27,6 +27,11 @@ class ResCompany(models.Model):
         # registry is still loading, which try_loading warns about although nothing is missing here
         self.env["account.chart.template"]._load("cn", company, install_demo=False)
         self.env["res.lang"]._activate_lang("zh_CN")
+        # activating a language loads no terms: the Chinese of the modules installed so far
+        # (customer_rebate's included) is loaded here, as Settings > Languages > Add would do;
+        # this addon's own comes with its installation
+        installed = self.env["ir.module.module"].search([("state", "=", "installed")])
+        self.env["ir.module.module"]._load_module_terms(installed.mapped("name"), ["zh_CN"])
         env = self.env(context=dict(self.env.context, allowed_company_ids=company.ids))
         Account = env["account.account"].with_company(company)
 
