@@ -157,7 +157,7 @@ class RebatePolicy(models.Model):
                 parts.append(self.env._("%s in a running period", by_comparison["open"]))
             if by_comparison.get("no_previous"):
                 parts.append(self.env._("%s without sales in the period before", by_comparison["no_previous"]))
-            policy.review_compared = "; ".join(parts)
+            policy.review_compared = self._clause_separator().join(parts)
 
             if policy._scope_partner_ids() is not None:
                 policy.review_comparison = self.env._("Customers outside the policy")
@@ -208,7 +208,7 @@ class RebatePolicy(models.Model):
             ]
             if counts.get(-1):
                 parts.append(self.env._("below the first tier: %s", counts[-1]))
-            policy.review_tiers = "; ".join(parts)
+            policy.review_tiers = self._clause_separator().join(parts)
 
     def action_view_effect(self):
         """The effect analysis of the policies, of the period under review when one is chosen."""
