@@ -2,6 +2,7 @@ from . import rebate_policy
 from . import rebate_policy_tier
 from . import rebate_policy_period
 from . import rebate_policy_compute
+from . import rebate_compute_queue
 from . import rebate_record
 from . import rebate_settlement
 from . import rebate_balance

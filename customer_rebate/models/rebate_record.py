@@ -7,6 +7,7 @@ from odoo.tools import SQL, format_date, formatLang
 ESTIMATE_COLUMNS = (
     "policy_id", "partner_id", "company_id", "rebate_type", "date_start", "date_end", "revision",
     "base_amount", "base_qty", "tier_id", "rate", "amount", "previous_base_amount", "last_year_base_amount",
+    "cost_amount", "previous_cost_amount",
 )
 
 
@@ -45,6 +46,13 @@ class RebateRecord(models.Model):
     last_year_base_amount = fields.Monetary(
         string="Same Period Last Year", readonly=True, groups="customer_rebate.group_rebate_user",
         help="The customer's sales in the policy's scope in the same period a year before.")
+    cost_amount = fields.Monetary(
+        string="Cost of Sales", readonly=True, groups="customer_rebate.group_rebate_user",
+        help="What the goods in the base cost the company (quantity times the product's cost), for the margin "
+             "in the effect analysis.")
+    previous_cost_amount = fields.Monetary(
+        string="Previous Period Cost of Sales", readonly=True, groups="customer_rebate.group_rebate_user",
+        help="The cost of the customer's sales in the policy's scope in the period before.")
     tier_id = fields.Many2one("rebate.policy.tier", string="Tier Reached", readonly=True, ondelete="restrict")
     rate = fields.Float(string="Rate (%)", digits=(5, 2), readonly=True, aggregator=None)
     amount = fields.Monetary(string="Rebate", readonly=True, tracking=True)
@@ -208,6 +216,8 @@ class RebateRecord(models.Model):
         if any(record.state not in ("cancelled", "confirmed") for record in self):
             raise UserError(self.env._("Only confirmed or cancelled rebate records can be reset to estimate."))
         self.write({"state": "draft"})
+        # an estimate follows the invoices again: the next incremental run recomputes its period
+        self.env["rebate.compute.queue"].sudo()._enqueue_records(self)
         return True
 
     def _invoice_line_domain(self):

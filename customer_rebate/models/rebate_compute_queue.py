@@ -1,0 +1,46 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class RebateComputeQueue(models.Model):
+    """What changed in the closed periods since a policy's last run: one row per policy, invoice
+    date and customer, written when an invoice or credit note is posted, reset or cancelled (or a
+    record is reset to estimate). The incremental run recomputes only the periods these rows fall
+    into, for their customers, and deletes the rows it read; rows written meanwhile wait for the
+    next run. Dates in a policy's open periods are not queued: those periods are recomputed anyway."""
+
+    _name = "rebate.compute.queue"
+    _description = "Rebate Computation Queue"
+    _log_access = False
+
+    policy_id = fields.Many2one("rebate.policy", required=True, index=True, ondelete="cascade")
+    date = fields.Date(required=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", ondelete="cascade")
+
+    @api.model
+    def _enqueue_changes(self, changes):
+        """Queue ``changes``, a collection of (company id, invoice date, commercial partner id),
+        for every policy of the company that may compute them, in one INSERT."""
+        changes = [change for change in set(changes) if change[1]]
+        if not changes:
+            return
+        self.env["rebate.policy"].flush_model(["company_id", "state", "date_end", "compute_open_from", "compute_resume_date"])
+        self.env.cr.execute(SQL(
+            """INSERT INTO rebate_compute_queue (policy_id, date, partner_id)
+               SELECT policy.id, change.day, change.partner_id
+                 FROM rebate_policy policy
+                 JOIN (VALUES %s) AS change(company_id, day, partner_id) ON change.company_id = policy.company_id
+                WHERE policy.state IN ('active', 'closed')
+                  AND (policy.date_end IS NULL OR policy.date_end >= change.day)
+                  AND (change.day < policy.compute_open_from OR change.day < policy.compute_resume_date)""",
+            SQL(", ").join(SQL("(%s, %s::date, %s)", company_id, day, partner_id or None)
+                           for company_id, day, partner_id in changes)))
+
+    @api.model
+    def _enqueue_records(self, records):
+        """Queue the periods of rebate records a person put back to estimate."""
+        rows = {(record.policy_id.id, record.date_start, record.partner_id.id) for record in records}
+        if rows:
+            self.env.cr.execute(SQL(
+                "INSERT INTO rebate_compute_queue (policy_id, date, partner_id) VALUES %s",
+                SQL(", ").join(SQL("(%s, %s, %s)", *row) for row in rows)))
