@@ -7,7 +7,7 @@ class RebateComputeQueue(models.Model):
     date and customer, written when an invoice or credit note is posted, reset or cancelled (or a
     record is reset to estimate). The incremental run recomputes only the periods these rows fall
     into, for their customers, and deletes the rows it read; rows written meanwhile wait for the
-    next run. Dates in a policy's open periods are not queued: those periods are recomputed anyway."""
+    next run. A period that began after the last run is computed in full, whatever the queue says."""
 
     _name = "rebate.compute.queue"
     _description = "Rebate Computation Queue"
@@ -24,15 +24,14 @@ class RebateComputeQueue(models.Model):
         changes = [change for change in set(changes) if change[1]]
         if not changes:
             return
-        self.env["rebate.policy"].flush_model(["company_id", "state", "date_end", "compute_open_from", "compute_resume_date"])
+        self.env["rebate.policy"].flush_model(["company_id", "state", "date_end"])
         self.env.cr.execute(SQL(
             """INSERT INTO rebate_compute_queue (policy_id, date, partner_id)
                SELECT policy.id, change.day, change.partner_id
                  FROM rebate_policy policy
                  JOIN (VALUES %s) AS change(company_id, day, partner_id) ON change.company_id = policy.company_id
                 WHERE policy.state IN ('active', 'closed')
-                  AND (policy.date_end IS NULL OR policy.date_end >= change.day)
-                  AND (change.day < policy.compute_open_from OR change.day < policy.compute_resume_date)""",
+                  AND (policy.date_end IS NULL OR policy.date_end >= change.day)""",
             SQL(", ").join(SQL("(%s, %s::date, %s)", company_id, day, partner_id or None)
                            for company_id, day, partner_id in changes)))
 

@@ -39,8 +39,8 @@ class RebatePolicy(models.Model):
     last_compute_date = fields.Datetime(string="Last Computed", readonly=True, copy=False, groups=REBATE_USER)
     compute_open_from = fields.Date(
         string="Open Periods From", readonly=True, copy=False, groups=REBATE_USER,
-        help="Day of the last complete computation: periods ending from then on are recomputed on "
-             "every run, earlier ones only where an invoice or credit note changed. Empty: the next "
+        help="Day of the last complete computation: periods begun since are computed in full, the "
+             "others only for the customers whose invoices or credit notes changed. Empty: the next "
              "run computes every period.")
     compute_resume_date = fields.Date(
         string="Computation Resumes From", readonly=True, copy=False, groups=REBATE_USER,
@@ -135,6 +135,7 @@ class RebatePolicy(models.Model):
                 parts.append(self.env._("below the first tier: %s", below))
             policy.review_tiers = "; ".join(parts)
 
+    @api.readonly
     def action_view_effect(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_effect_report_action")
         action["domain"] = [("policy_id", "in", self.ids)]
@@ -516,24 +517,24 @@ class RebatePolicy(models.Model):
 
     def _incremental_work(self, periods, changes, open_from):
         """``[(period, partner ids or None)]``: what an incremental run recomputes. Every period
-        still open at the last complete run, for every customer; and, for the customers of the
-        queued changes, every closed period whose figures read a changed date — the period
-        itself, the period after it (its "previous period") and the same period a year later —
-        and, for a policy with a minimum seniority, every later period (the first invoice moved)."""
+        that began after the last complete run (``open_from``), for every customer; and, for the
+        customers of the queued changes only, every period already computed whose figures read a
+        changed date — the period itself, the period after it (its "previous period") and the
+        same period a year later — and, for a policy with a minimum seniority, every later
+        period (the first invoice may have moved). Every figure of a record depends on its own
+        customer's lines only, so the others' records stand as they are."""
         self.ensure_one()
-        work = [(period, None) for period in periods if period.date_end >= open_from]
-        closed = [period for period in periods if period.date_end < open_from]
+        work = [(period, None) for period in periods if period.date_start > open_from]
+        computed = [period for period in periods if period.date_start <= open_from]
         dirty = defaultdict(set)
         for day, partner_ids in changes.items():
-            for period in closed:
-                before = previous_period(period)
-                last_year = same_period_last_year(period)
-                if day in period or day in before or day in last_year or (
+            for period in computed:
+                if day in period or day in previous_period(period) or day in same_period_last_year(period) or (
                         self.min_seniority_months and period.date_start >= day):
                     dirty[period] |= partner_ids
-        # a partner of None (a move without customer) counts for nobody's base
-        work += [(period, partners - {None}) for period, partners in sorted(dirty.items()) if partners - {None}]
-        return work
+        # a move without customer counts for nobody's base
+        return [(period, partners - {None}) for period, partners in sorted(dirty.items())
+                if partners - {None}] + work
 
     def _compute_records(self, date_from=None, date_to=None, incremental=False, progress=None):
         """Compute the records of the policies' periods that have begun (or of those meeting
@@ -562,7 +563,8 @@ class RebatePolicy(models.Model):
             elif whole and incremental and policy.compute_resume_date:
                 # a full run resumes after the periods an interrupted one already committed (and
                 # catches up with what changed in them meanwhile)
-                work = policy._incremental_work(periods, changes, policy.compute_resume_date)
+                work = policy._incremental_work(
+                    periods, changes, policy.compute_resume_date - timedelta(days=1))
             else:
                 work = [(period, None) for period in periods]
             for index, (period, partner_ids) in enumerate(work):
@@ -602,6 +604,7 @@ class RebatePolicy(models.Model):
         self._compute_records()
         return self.action_view_records()
 
+    @api.readonly
     def action_view_records(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_record_action")
         action["domain"] = [("policy_id", "in", self.ids)]

@@ -226,6 +226,7 @@ class RebateRecord(models.Model):
         self.ensure_one()
         return self.policy_id._base_line_domain(self.date_start, self.date_end, self.partner_id.ids)
 
+    @api.readonly
     def action_view_invoice_lines(self):
         self.ensure_one()
         return {

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -75,6 +75,7 @@ class ResPartner(models.Model):
         return self.env["rebate.balance.line"].sudo().search(
             [("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)], limit=limit)
 
+    @api.readonly
     def action_view_rebate_balance(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_balance_line_action")
@@ -82,6 +83,7 @@ class ResPartner(models.Model):
         action["context"] = {}
         return action
 
+    @api.readonly
     def action_view_rebate_records(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_record_action")

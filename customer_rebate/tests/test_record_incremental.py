@@ -102,6 +102,7 @@ class TestRecordIncremental(RebateCommon):
 
     @freeze_time("2026-10-15")
     def test_credit_note_in_old_quarter_recomputes_its_quarter_and_the_next_for_its_customer(self):
+        """Hand-worked: Q1 120,000 − 20,000 = 100,000 at 5 % = 5,000."""
         policy = self.create_policy(date_start="2026-01-01")
         policy.action_activate()
         self.invoice(self.customers[0], "2026-02-10", 120000.0)
@@ -118,9 +119,9 @@ class TestRecordIncremental(RebateCommon):
 
         with patch(f"{POLICY_CLASS}._compute_period_records", spy):
             policy.action_compute()
-        # the open quarter for everyone; Q1 (the credit note) and Q2 (Q1 is its previous
-        # quarter) for customer 0 only; Q3, closed and untouched, not at all
-        self.assertEqual(calls, [(date(2026, 10, 1), None), (date(2026, 1, 1), {self.customers[0].id}),
+        # Q1 (the credit note) and Q2 (Q1 is its previous quarter) for customer 0 only; Q3 and
+        # the open Q4, where nothing changed, not at all
+        self.assertEqual(calls, [(date(2026, 1, 1), {self.customers[0].id}),
                                  (date(2026, 4, 1), {self.customers[0].id})])
         q1 = self.records(policy, partner_id=self.customers[0].id, date_start=date(2026, 1, 1))
         self.assertEqual((q1.base_amount, q1.amount), (100000.0, 5000.0))
@@ -163,6 +164,7 @@ class TestRecordIncremental(RebateCommon):
 
         Wizard = self.env["rebate.compute.wizard"]
         with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+            self.invoice(self.customers[1], "2026-10-02", 100.0)
             Wizard.create({"policy_ids": [Command.set(policy.ids)]}).action_compute()
             self.assertEqual(periods, [date(2026, 10, 1)])
             Wizard.create({"policy_ids": [Command.set(policy.ids)], "recompute_all": True}).action_compute()

@@ -14,8 +14,9 @@ class RebateComputeWizard(models.TransientModel):
     date_to = fields.Date(string="Periods Until", help="Only periods starting on or before this date.")
     recompute_all = fields.Boolean(
         string="Recompute Every Period",
-        help="Without dates, only the open periods and the closed ones where an invoice or credit note "
-             "changed since the last run are computed; tick this to recompute every period.")
+        help="Without dates, only what changed since the last run is computed (the periods and customers "
+             "whose invoices or credit notes were posted, reset or cancelled, and the periods begun since); "
+             "tick this to recompute every period.")
 
     @api.model
     def _default_policies(self):
