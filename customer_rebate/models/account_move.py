@@ -24,9 +24,11 @@ class AccountMove(models.Model):
         result = super().write(vals)
         changes = []
         for move in watched:
-            if (move.state == "posted") != (move.id in posted_before):
-                changes.append(posted_before.get(move.id)
-                               or (move.company_id.id, move.invoice_date, move.commercial_partner_id.id))
+            posted = move.state == "posted"
+            if posted != (move.id in posted_before):
+                key = posted_before.get(move.id) \
+                    or (move.company_id.id, move.invoice_date, move.commercial_partner_id.id)
+                changes.append((*key, move.id, posted))
         if changes:
             self.env["rebate.compute.queue"].sudo()._enqueue_changes(changes)
         return result

@@ -16,24 +16,31 @@ class RebateComputeQueue(models.Model):
     policy_id = fields.Many2one("rebate.policy", required=True, index=True, ondelete="cascade")
     date = fields.Date(required=True)
     partner_id = fields.Many2one("res.partner", string="Customer", ondelete="cascade")
+    # which document changed and how: the comparison group of the review is brought up to date
+    # from the documents posted since the last run, without reading the whole period again
+    move_id = fields.Many2one("account.move", ondelete="set null")
+    posted = fields.Boolean(help="The document entered the posted state (otherwise it left it).")
 
     @api.model
     def _enqueue_changes(self, changes):
-        """Queue ``changes``, a collection of (company id, invoice date, commercial partner id),
-        for every policy of the company that may compute them, in one INSERT."""
+        """Queue ``changes``, a collection of (company id, invoice date, commercial partner id,
+        move id, whether it is now posted), for every policy of the company that may compute them,
+        in one INSERT."""
         changes = [change for change in set(changes) if change[1]]
         if not changes:
             return
         self.env["rebate.policy"].flush_model(["company_id", "state", "date_end"])
         self.env.cr.execute(SQL(
-            """INSERT INTO rebate_compute_queue (policy_id, date, partner_id)
-               SELECT policy.id, change.day, change.partner_id
+            """INSERT INTO rebate_compute_queue (policy_id, date, partner_id, move_id, posted)
+               SELECT policy.id, change.day, change.partner_id, change.move_id, change.posted
                  FROM rebate_policy policy
-                 JOIN (VALUES %s) AS change(company_id, day, partner_id) ON change.company_id = policy.company_id
+                 JOIN (VALUES %s) AS change(company_id, day, partner_id, move_id, posted)
+                   ON change.company_id = policy.company_id
                 WHERE policy.state IN ('active', 'closed')
                   AND (policy.date_end IS NULL OR policy.date_end >= change.day)""",
-            SQL(", ").join(SQL("(%s, %s::date, %s)", company_id, day, partner_id or None)
-                           for company_id, day, partner_id in changes)))
+            SQL(", ").join(SQL("(%s, %s::date, %s::int, %s::int, %s)", company_id, day, partner_id or None, move_id,
+                               posted)
+                           for company_id, day, partner_id, move_id, posted in changes)))
 
     @api.model
     def _enqueue_records(self, records):

@@ -302,16 +302,25 @@ class RebatePolicy(models.Model):
             for partner_id, *values in self._line_figures_query(domain, ranges, build) if partner_id
         }
 
-    def _record_outside_period(self, period, partner_ids=None):
+    def _record_outside_period(self, period, partner_ids=None, queued=None):
         """Sales of the customers outside a scoped policy, this period and the one before: the
         comparison group of the review, from one aggregate over both periods. With ``partner_ids``
-        (an incremental run), only when one of them is outside the scope."""
+        (an incremental run), only when one of them is outside the scope, and then, when the
+        ``queued`` changes (rows (date, partner, move, posted) since the last run) are documents
+        that were not posted at the last run, by adding what those documents bring: their lines
+        are read, not the period's."""
         self.ensure_one()
-        scope = self._scope_partner_ids()
-        if partner_ids is not None and not set(partner_ids) - set(scope or []):
-            return
+        outside = None
+        if partner_ids is not None:
+            outside = set(partner_ids) - set(self._scope_partner_ids() or [])
+            if not outside:
+                return
         before = previous_period(period)
         ranges = [(period.date_start, period.date_end), (before.date_start, before.date_end)]
+        row = self.env["rebate.policy.period"].search(
+            [("policy_id", "=", self.id), ("date_start", "=", period.date_start)])
+        if outside is not None and row and self._add_outside_changes(row, period, before, outside, queued or []):
+            return
         domain = self._outside_line_domain(None, None, ranges=ranges, moves=False)
 
         def build(terms):
@@ -325,12 +334,62 @@ class RebatePolicy(models.Model):
         [(count, sales, previous)] = self._line_figures_query(domain, ranges, build)
         values = {"date_end": period.date_end, "outside_customer_count": count or 0,
                   "outside_sales": float(sales or 0), "outside_previous_sales": float(previous or 0)}
-        row = self.env["rebate.policy.period"].search(
-            [("policy_id", "=", self.id), ("date_start", "=", period.date_start)])
         if row:
             row.write(values)
         else:
             row.create(dict(values, policy_id=self.id, date_start=period.date_start))
+
+    def _add_outside_changes(self, row, period, before, outside, queued):
+        """Bring ``row`` up to date from the documents of the customers ``outside`` that changed
+        in the period or the one before since the last run, when every one of them was not posted
+        then (its first change since is a posting): what they add is their lines as they are now,
+        if posted. Returns False when a document posted at the last run has left the posted
+        state since (what it brought then is not known any more): the caller reads the period."""
+        first = {}
+        for _queue_id, day, partner_id, move_id, posted in sorted(queued):
+            if partner_id in outside and (day in period or day in before):
+                if not move_id:
+                    return False
+                first.setdefault(move_id, posted)
+        if not all(first.values()):
+            return False
+        if not first:
+            return True
+        ranges = [(period.date_start, period.date_end), (before.date_start, before.date_end)]
+        new_moves = Domain("move_id", "in", list(first))
+        domain = self._outside_line_domain(None, None, ranges=ranges, moves=False) & new_moves
+
+        def build(terms):
+            current, previous = (SQL("%s BETWEEN %s AND %s", terms["date"], start, end) for start, end in ranges)
+            return SQL(", ").join([
+                SQL("%s.partner_id", terms["line"]),
+                SQL("COUNT(*) FILTER (WHERE %s)", current),
+                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], current),
+                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], previous),
+            ]), SQL("%s.partner_id", terms["line"])
+
+        added = self._line_figures_query(domain, ranges, build)
+        new_lines = {partner_id: count for partner_id, count, _sales, _previous in added if count}
+        new_customers = 0
+        if new_lines:
+            # a customer is new to the group when the new documents are all it has in the period
+            current = [ranges[0]]
+
+            def count_lines(terms):
+                return SQL("%s.partner_id, COUNT(*)", terms["line"]), SQL("%s.partner_id", terms["line"])
+
+            totals = self._line_figures_query(
+                self._outside_line_domain(None, None, ranges=current, moves=False)
+                & Domain("partner_id", "in", list(new_lines)), current, count_lines)
+            new_customers = sum(1 for partner_id, count in totals if count == new_lines.get(partner_id))
+        sales = sum((to_decimal(value or 0) for _p, _c, value, _v in added), ZERO)
+        previous = sum((to_decimal(value or 0) for _p, _c, _v, value in added), ZERO)
+        row.write({
+            "outside_customer_count": row.outside_customer_count + new_customers,
+            "outside_sales": float(to_decimal(row.outside_sales) + sales),
+            "outside_previous_sales": float(to_decimal(row.outside_previous_sales) + previous),
+        })
+        return True
 
     def _compute_period_bases(self, date_start, date_end, partner_ids=None):
         """``{partner id: (base amount, base quantity)}`` as Decimals for the period, from one
@@ -395,13 +454,14 @@ class RebatePolicy(models.Model):
             or float_compare(record.rate, values["rate"], precision_digits=4)
         )
 
-    def _compute_period_records(self, date_start, date_end, partner_ids=None):
+    def _compute_period_records(self, date_start, date_end, partner_ids=None, queued=None):
         """Bring the records of one period in line with the posted invoices.
 
         Estimates (draft) are recomputed, created or removed; confirmed and settled records are
         never touched: a difference with them becomes an adjustment record of its own.
         ``partner_ids`` limits the work to those customers (an incremental run: every figure of a
-        record depends on its customer's lines only), None is every customer.
+        record depends on its customer's lines only, with the ``queued`` changes it comes from),
+        None is every customer.
         """
         self.ensure_one()
         Record = self.env["rebate.record"].with_context(**COMPUTE_CONTEXT)
@@ -416,7 +476,7 @@ class RebatePolicy(models.Model):
                 if seniority_reached(first_dates.get(partner_id), date_start, self.min_seniority_months)
             }
         if self._scope_partner_ids() is not None:
-            self._record_outside_period(period, partner_ids)
+            self._record_outside_period(period, partner_ids, queued)
         tiers = self._engine_tiers()
         rounding = to_decimal(self.currency_id.rounding)
         cap = to_decimal(self.cap_amount) if self.cap_amount else None
@@ -505,15 +565,16 @@ class RebatePolicy(models.Model):
             self.sudo().write({"compute_open_from": False, "compute_resume_date": False})
 
     def _queued_changes(self):
-        """``(queue ids, {date: {partner ids}})`` queued for the policy since its last run."""
+        """``(queue rows, {date: {partner ids}})`` queued for the policy since its last run; a
+        row is (id, date, partner id, move id, whether the move entered the posted state)."""
         self.ensure_one()
         self.env.cr.execute(
-            "SELECT id, date, partner_id FROM rebate_compute_queue WHERE policy_id = %s", [self.id])
-        ids, changes = [], defaultdict(set)
-        for queue_id, day, partner_id in self.env.cr.fetchall():
-            ids.append(queue_id)
+            "SELECT id, date, partner_id, move_id, posted FROM rebate_compute_queue WHERE policy_id = %s",
+            [self.id])
+        rows, changes = self.env.cr.fetchall(), defaultdict(set)
+        for _queue_id, day, partner_id, _move_id, _posted in rows:
             changes[day].add(partner_id)
-        return ids, changes
+        return rows, changes
 
     def _incremental_work(self, periods, changes, open_from):
         """``[(period, partner ids or None)]``: what an incremental run recomputes. Every period
@@ -555,9 +616,9 @@ class RebatePolicy(models.Model):
         # end belong to the next version, and _periods_to_compute stops at the end date
         for policy in policies:
             periods = policy._periods_to_compute(date_from, date_to)
-            queue_ids = []
+            queued = []
             if whole:
-                queue_ids, changes = policy._queued_changes()
+                queued, changes = policy._queued_changes()
             if whole and incremental and policy.compute_open_from:
                 work = policy._incremental_work(periods, changes, policy.compute_open_from)
             elif whole and incremental and policy.compute_resume_date:
@@ -568,7 +629,7 @@ class RebatePolicy(models.Model):
             else:
                 work = [(period, None) for period in periods]
             for index, (period, partner_ids) in enumerate(work):
-                created |= policy._compute_period_records(period.date_start, period.date_end, partner_ids)
+                created |= policy._compute_period_records(period.date_start, period.date_end, partner_ids, queued)
                 if progress is None:
                     continue
                 if whole and partner_ids is None and not (incremental and policy.compute_open_from) \
@@ -578,8 +639,9 @@ class RebatePolicy(models.Model):
                     return created
                 policy._lock_for_compute()  # the commit let the lock go
             if whole:
-                if queue_ids:
-                    self.env.cr.execute("DELETE FROM rebate_compute_queue WHERE id IN %s", [tuple(queue_ids)])
+                if queued:
+                    self.env.cr.execute("DELETE FROM rebate_compute_queue WHERE id IN %s",
+                                        [tuple(row[0] for row in queued)])
                 policy.write({"compute_open_from": today, "compute_resume_date": False})
         return created
 

@@ -113,9 +113,9 @@ class TestRecordIncremental(RebateCommon):
         calls = []
         original = type(policy)._compute_period_records
 
-        def spy(self_, date_start, date_end, partner_ids=None):
+        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
             calls.append((date_start, partner_ids))
-            return original(self_, date_start, date_end, partner_ids)
+            return original(self_, date_start, date_end, partner_ids, queued)
 
         with patch(f"{POLICY_CLASS}._compute_period_records", spy):
             policy.action_compute()
@@ -158,9 +158,9 @@ class TestRecordIncremental(RebateCommon):
         periods = []
         original = type(policy)._compute_period_records
 
-        def spy(self_, date_start, date_end, partner_ids=None):
+        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
             periods.append(date_start)
-            return original(self_, date_start, date_end, partner_ids)
+            return original(self_, date_start, date_end, partner_ids, queued)
 
         Wizard = self.env["rebate.compute.wizard"]
         with patch(f"{POLICY_CLASS}._compute_period_records", spy):
