@@ -38,7 +38,7 @@ class RebatePolicy(models.Model):
         string="Rebates Earned", compute="_compute_record_stats", currency_field="currency_id", groups=REBATE_USER)
     last_compute_date = fields.Datetime(string="Last Computed", readonly=True, copy=False, groups=REBATE_USER)
     compute_open_from = fields.Date(
-        string="Open Periods From", readonly=True, copy=False, groups=REBATE_USER,
+        string="Last Complete Computation", readonly=True, copy=False, groups=REBATE_USER,
         help="Day of the last complete computation: periods begun since are computed in full, the "
              "others only for the customers whose invoices or credit notes changed. Empty: the next "
              "run computes every period.")
