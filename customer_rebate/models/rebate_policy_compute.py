@@ -489,7 +489,7 @@ class RebatePolicy(models.Model):
         for record in Record.search(record_domain):
             existing[record.partner_id.id] |= record
 
-        to_create, to_unlink = [], Record
+        to_create, to_write, to_unlink = [], [], Record
         for partner_id in set(bases) | set(existing):
             records = existing[partner_id]
             if records.filtered(lambda r: r.state == "cancelled" and not r.revision):
@@ -501,6 +501,8 @@ class RebatePolicy(models.Model):
             for field in ("previous_base_amount", "last_year_base_amount", "previous_cost_amount"):
                 values[field] = float(partner_figures.get(field, ZERO))
             values["cost_amount"] = float(partner_figures["cost_amount"]) if partner_id in bases else 0.0
+            for field in ("cost_amount", "previous_cost_amount"):
+                values[field] = self.currency_id.round(values[field])  # a quantity times a cost
             draft = records.filtered(lambda r: r.state == "draft")
             settled = records - draft
             if settled:
@@ -520,13 +522,14 @@ class RebatePolicy(models.Model):
                 to_unlink |= draft
             elif draft:
                 if self._values_differ(draft, values):
-                    draft.write(values)
+                    to_write.append((draft, values))
             else:
                 to_create.append(dict(
                     values, policy_id=self.id, partner_id=partner_id, date_start=date_start,
                     date_end=date_end, revision=revision, company_id=self.company_id.id,
                     rebate_type=self.rebate_type))
         to_unlink.unlink()
+        Record._write_estimates(to_write)
         return Record._create_estimates(to_create)
 
     def _periods_to_compute(self, date_from=None, date_to=None):

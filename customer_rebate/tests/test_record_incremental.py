@@ -135,6 +135,31 @@ class TestRecordIncremental(RebateCommon):
         self.assertEqual([call[1] for call in calls], [None] * 4)
 
     @freeze_time("2026-10-15")
+    def test_interrupted_run_resumes_where_it_stopped(self):
+        policy = self.create_policy(date_start="2026-01-01")
+        policy.action_activate()
+        self.invoice(self.customers[0], "2026-02-10", 120000.0)
+        self.invoice(self.customers[0], "2026-08-10", 110000.0)
+        calls = []
+        original = type(policy)._compute_period_records
+
+        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
+            calls.append((date_start, partner_ids))
+            return original(self_, date_start, date_end, partner_ids, queued)
+
+        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+            # the scheduler says stop after the first period (as when its time is up)
+            policy._compute_records(incremental=True, progress=lambda: False)
+            self.assertEqual(policy.compute_resume_date, date(2026, 4, 1))
+            self.assertFalse(policy.compute_open_from)
+            self.refund(self.customers[0], "2026-03-01", 20000.0)  # in the period already done
+            policy._compute_records(incremental=True, progress=lambda: True)
+        self.assertEqual(calls, [(date(2026, 1, 1), None), (date(2026, 1, 1), {self.customers[0].id}),
+                                 (date(2026, 4, 1), None), (date(2026, 7, 1), None), (date(2026, 10, 1), None)])
+        self.assertEqual((policy.compute_open_from, policy.compute_resume_date), (date(2026, 10, 15), False))
+        self.assertEqual(self.records(policy).mapped("base_amount"), [100000.0, 110000.0])
+
+    @freeze_time("2026-10-15")
     def test_record_reset_to_estimate_is_recomputed_incrementally(self):
         policy = self.create_policy(date_start="2026-01-01")
         policy.action_activate()
