@@ -12,7 +12,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, float_compare, format_date, formatLang
 
 from ..engine import (
-    Period, compute_rebate, iter_periods, period_containing, previous_period, same_period_last_year,
+    Period, add_months, compute_rebate, iter_periods, period_containing, previous_period, same_period_last_year,
     seniority_reached, to_decimal,
 )
 
@@ -495,7 +495,8 @@ class RebatePolicy(models.Model):
             if records.filtered(lambda r: r.state == "cancelled" and not r.revision):
                 continue  # a manager cancelled this customer's rebate for the period
             partner_figures = figures.get(partner_id, {})
-            base = (partner_figures["base_amount"], partner_figures["base_qty"]) if partner_id in bases else (ZERO, ZERO)
+            base = (partner_figures["base_amount"], partner_figures["base_qty"]) \
+                if partner_id in bases else (ZERO, ZERO)
             result = compute_rebate(base[measure_index], tiers, self.tier_mode, base[0], cap, rounding)
             values = self._record_values(result, base)
             for field in ("previous_base_amount", "last_year_base_amount", "previous_cost_amount"):
@@ -569,33 +570,56 @@ class RebatePolicy(models.Model):
 
     def _queued_changes(self):
         """``(queue rows, {date: {partner ids}})`` queued for the policy since its last run; a
-        row is (id, date, partner id, move id, whether the move entered the posted state)."""
+        row is (id, date, partner id, move id, whether the move entered the posted state), and
+        the set of (date, partner id) that may move a customer's first invoice (invoices, and
+        records put back to estimate)."""
         self.ensure_one()
         self.env.cr.execute(
-            "SELECT id, date, partner_id, move_id, posted FROM rebate_compute_queue WHERE policy_id = %s",
+            """SELECT queue.id, queue.date, queue.partner_id, queue.move_id, queue.posted, move.move_type
+                 FROM rebate_compute_queue queue
+                 LEFT JOIN account_move move ON move.id = queue.move_id
+                WHERE queue.policy_id = %s""",
             [self.id])
-        rows, changes = self.env.cr.fetchall(), defaultdict(set)
-        for _queue_id, day, partner_id, _move_id, _posted in rows:
+        rows, changes, firsts = [], defaultdict(set), set()
+        for queue_id, day, partner_id, move_id, posted, move_type in self.env.cr.fetchall():
+            rows.append((queue_id, day, partner_id, move_id, posted))
             changes[day].add(partner_id)
-        return rows, changes
+            if move_type in (None, "out_invoice"):
+                firsts.add((day, partner_id))
+        return rows, (changes, firsts)
 
     def _incremental_work(self, periods, changes, open_from):
         """``[(period, partner ids or None)]``: what an incremental run recomputes. Every period
         that began after the last complete run (``open_from``), for every customer; and, for the
-        customers of the queued changes only, every period already computed whose figures read a
-        changed date — the period itself, the period after it (its "previous period") and the
-        same period a year later — and, for a policy with a minimum seniority, every later
-        period (the first invoice may have moved). Every figure of a record depends on its own
-        customer's lines only, so the others' records stand as they are."""
+        customers of the queued ``changes`` only, every period already computed whose figures read
+        a changed date — the period itself, the period after it (its "previous period") and the
+        same period a year later — and, for a policy with a minimum seniority, the periods whose
+        seniority the customer's first invoice may have crossed. Every figure of a record depends
+        on its own customer's lines only, so the others' records stand as they are."""
         self.ensure_one()
+        changes, firsts = changes
         work = [(period, None) for period in periods if period.date_start > open_from]
         computed = [period for period in periods if period.date_start <= open_from]
         dirty = defaultdict(set)
         for day, partner_ids in changes.items():
             for period in computed:
-                if day in period or day in previous_period(period) or day in same_period_last_year(period) or (
-                        self.min_seniority_months and period.date_start >= day):
+                if day in period or day in previous_period(period) or day in same_period_last_year(period):
                     dirty[period] |= partner_ids
+        if self.min_seniority_months and firsts:
+            # an invoice at ``day`` moved the first invoice only if none is earlier now; the
+            # seniority then changed for the periods starting from ``day`` + the months up to the
+            # current first invoice + the months (when the first is later now: the one at ``day``
+            # left), or with no bound (when it is the first now, the one before is not known)
+            months = self.min_seniority_months
+            first_dates = self._first_invoice_dates({partner_id for _day, partner_id in firsts if partner_id})
+            for day, partner_id in firsts:
+                first = first_dates.get(partner_id)
+                if first is not None and first < day:
+                    continue
+                until = add_months(first, months) if first is not None and first > day else None
+                for period in computed:
+                    if add_months(day, months) <= period.date_start and (until is None or period.date_start < until):
+                        dirty[period].add(partner_id)
         # a move without customer counts for nobody's base
         return [(period, partners - {None}) for period, partners in sorted(dirty.items())
                 if partners - {None}] + work
@@ -633,6 +657,9 @@ class RebatePolicy(models.Model):
                 work = [(period, None) for period in periods]
             for index, (period, partner_ids) in enumerate(work):
                 created |= policy._compute_period_records(period.date_start, period.date_end, partner_ids, queued)
+                if partner_ids is None:
+                    # a period of every customer reads thousands of records: let them go
+                    self.env.invalidate_all()
                 if progress is None:
                     continue
                 if whole and partner_ids is None and not (incremental and policy.compute_open_from) \
