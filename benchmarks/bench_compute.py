@@ -1,20 +1,27 @@
 """Benchmark of the rebate computation at scale (run it through scripts/bench).
 
-Fills a database that has customer_rebate installed with generated data — customers, products,
-and posted customer invoice lines over one year, 5 % of them on credit notes — through bulk SQL,
-then times ``action_compute()``:
+Fills a database that has customer_rebate installed with generated data — customers, products
+with a cost, and posted customer invoice lines, by default 1,000,000 a year over three years, 5 %
+of the moves credit notes — through bulk SQL in date order, then times:
 
-1. one amount policy on one quarter (first run: records created; second run: nothing changes);
-2. four policies (amount, quantity, promotion, partnership) on all four quarters.
+1. the daily run (the cron, incremental) of twenty active policies (quarterly, monthly and yearly,
+   of the four kinds) after 1,000 new invoice lines and 20 credit notes in old periods, with one,
+   two and three years of history (each year is added and the policies catch up with it, then
+   the day's changes run and are rolled back): the three figures should be flat;
+2. one amount policy on one quarter, full compute (first run: records created; second run:
+   nothing changes), with and without the index the bases rely on;
+3. four policies (amount, quantity, promotion, partnership) on all four quarters;
+4. the projection on a 50-line quotation with the whole history, exports, settlements, balances.
 
-It prints the timings, the number of queries, the process's peak memory, and EXPLAIN ANALYZE of
-the slowest query. Figures belong here, not in timed unit tests.
+It prints the timings, the number of queries, the process's peak memory, EXPLAIN ANALYZE of the
+slowest queries and the indexes the addon relies on. Figures belong here, not in timed unit tests.
 """
 
 import argparse
 import resource
 import time
 from contextlib import contextmanager
+from datetime import date, timedelta
 from unittest.mock import patch
 
 YEAR = 2025
@@ -26,7 +33,13 @@ def parse_args():
     parser.add_argument("--addons-path", required=True)
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--products", type=int, default=2_000)
-    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--lines", type=int, default=1_000_000, help="invoice lines per year of history")
+    parser.add_argument("--years", type=int, default=3, help="years of history")
+    parser.add_argument("--daily-policies", type=int, default=20, help="policies of the daily run (0: skip it)")
+    parser.add_argument("--daily-lines", type=int, default=1000)
+    parser.add_argument("--daily-credit-notes", type=int, default=20)
+    parser.add_argument("--daily-only", action="store_true",
+                        help="only the daily run with one, two, three… years of history (and its plans)")
     parser.add_argument("--lines-per-move", type=int, default=10)
     parser.add_argument("--profile", action="store_true", help="cProfile the first run, print the top functions")
     parser.add_argument("--balance-only", action="store_true",
@@ -36,22 +49,16 @@ def parse_args():
     return parser.parse_args()
 
 
-def generate(env, customers, products, lines, lines_per_move):
-    """Customers, products and posted invoices by bulk SQL (the ORM would take hours for a million
-    lines). Values are deterministic (setseed) so runs compare."""
+def generate_base(env, customers, products):
+    """Customers (a third of them tagged), products (in twenty categories, with a cost) and the
+    accounts and journal the invoices use."""
     cr = env.cr
     company = env.company
     journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
-    income = journal.default_account_id
     receivable = env["account.account"].search(
         [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.id)], limit=1)
-    unit = env.ref("uom.product_uom_unit")
-    dozen = env.ref("uom.product_uom_dozen")
-    currency = company.currency_id
-
     tags = env["res.partner.category"].create([{"name": f"Bench tag {i}"} for i in range(10)])
     categories = env["product.category"].create([{"name": f"Bench category {i}"} for i in range(20)])
-    started = time.perf_counter()
     cr.execute("SELECT setseed(0.42)")
     cr.execute("""
         INSERT INTO res_partner (name, complete_name, active, type, is_company, autopost_bills,
@@ -66,28 +73,46 @@ def generate(env, customers, products, lines, lines_per_move):
         INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
         SELECT p, (%s)[1 + (n %% 10)] FROM unnest(%s::int[]) WITH ORDINALITY AS t(p, n) WHERE n %% 3 = 0
     """, [tags.ids, partner_ids])
+    unit = env.ref("uom.product_uom_unit")
     product_records = env["product.product"].create([
         {"name": f"Bench product {i}", "type": "consu", "list_price": 10.0 + i % 90,
+         "standard_price": round((10.0 + i % 90) * 0.6, 2),
          "categ_id": categories[i % 20].id, "uom_id": unit.id, "taxes_id": [(5, 0, 0)]}
         for i in range(products)
     ])
     env.flush_all()
-    product_ids = product_records.ids
+    return {
+        "company": company, "journal": journal, "income": journal.default_account_id, "receivable": receivable,
+        "unit": unit, "dozen": env.ref("uom.product_uom_dozen"), "partner_ids": partner_ids,
+        "tags": tags, "categories": categories, "products": product_records,
+    }
 
-    moves = lines // lines_per_move
+
+def generate_year(env, base, year, lines, lines_per_move):
+    """``lines`` posted invoice lines over ``year``, 5 % of the moves credit notes, inserted in date order as a running company inserts them (so a period's lines sit
+    together on disk), with their receivable lines."""
+    cr = env.cr
+    started = time.perf_counter()
+    moves = max(lines // lines_per_move, 1)
+    prefix = f"{year}/"
     cr.execute("""
         INSERT INTO account_move (name, move_type, state, date, invoice_date, journal_id, company_id,
                                   currency_id, partner_id, commercial_partner_id, auto_post,
                                   amount_untaxed, amount_total, create_date, write_date)
-        SELECT CASE WHEN n %% 20 = 0 THEN 'RBENCH/' ELSE 'INVBENCH/' END || n,
+        SELECT CASE WHEN n %% 20 = 0 THEN 'RBENCH/' ELSE 'INVBENCH/' END || %(prefix)s || n,
                CASE WHEN n %% 20 = 0 THEN 'out_refund' ELSE 'out_invoice' END,
                'posted', d, d, %(journal)s, %(company)s, %(currency)s, p, p, 'no', 0, 0, NOW(), NOW()
           FROM (SELECT n, (%(partners)s::int[])[1 + floor(random() * %(partner_count)s)::int] AS p,
                        DATE %(year_start)s + floor(random() * 365)::int AS d
-                  FROM generate_series(1, %(moves)s) n) s
+                  FROM generate_series(1, %(moves)s) n
+                 ORDER BY d, n) s
         RETURNING id
-    """, {"journal": journal.id, "company": company.id, "currency": currency.id, "partners": partner_ids,
-          "partner_count": len(partner_ids), "year_start": f"{YEAR}-01-01", "moves": moves})
+    """, {"journal": base["journal"].id, "company": base["company"].id, "currency": base["company"].currency_id.id,
+          "partners": base["partner_ids"], "partner_count": len(base["partner_ids"]), "prefix": prefix,
+          "year_start": f"{year}-01-01", "moves": moves})
+    move_ids = [row[0] for row in cr.fetchall()]
+    first, last = min(move_ids), max(move_ids)
+    product_ids = base["products"].ids
     cr.execute("""
         INSERT INTO account_move_line (move_id, move_name, partner_id, company_id, journal_id, account_id,
                                        currency_id, company_currency_id, date, invoice_date, parent_state,
@@ -109,9 +134,11 @@ def generate(env, customers, products, lines, lines_per_move):
                      CASE WHEN m.move_type = 'out_refund' THEN 1 ELSE -1 END AS sign
                 FROM generate_series(1, %(per_move)s) g
           ) l
-         WHERE m.name LIKE '%%BENCH/%%'
-    """, {"income": income.id, "products": product_ids, "product_count": len(product_ids),
-          "dozen": dozen.id, "unit": unit.id, "per_move": lines_per_move})
+         WHERE m.id BETWEEN %(first)s AND %(last)s
+         ORDER BY m.id
+    """, {"income": base["income"].id, "products": product_ids, "product_count": len(product_ids),
+          "dozen": base["dozen"].id, "unit": base["unit"].id, "per_move": lines_per_move,
+          "first": first, "last": last})
     # the receivable side of every move: not a product line, so it never counts, but it is there
     cr.execute("""
         INSERT INTO account_move_line (move_id, move_name, partner_id, company_id, journal_id, account_id,
@@ -120,17 +147,115 @@ def generate(env, customers, products, lines, lines_per_move):
         SELECT l.move_id, l.move_name, l.partner_id, l.company_id, l.journal_id, %s, l.currency_id,
                l.currency_id, l.date, l.invoice_date, 'posted', 'payment_term', -SUM(l.balance), -SUM(l.balance),
                GREATEST(-SUM(l.balance), 0), GREATEST(SUM(l.balance), 0), NOW(), NOW()
-          FROM account_move_line l WHERE l.move_name LIKE '%%BENCH/%%' AND l.display_type = 'product'
+          FROM account_move_line l WHERE l.move_id BETWEEN %s AND %s AND l.display_type = 'product'
          GROUP BY l.move_id, l.move_name, l.partner_id, l.company_id, l.journal_id, l.currency_id, l.date, l.invoice_date
-    """, [receivable.id])
+         ORDER BY l.move_id
+    """, [base["receivable"].id, first, last])
     cr.execute("ANALYZE account_move_line; ANALYZE account_move; ANALYZE res_partner")
-    cr.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE m.move_type = 'out_refund') FROM account_move_line l "
-               "JOIN account_move m ON m.id = l.move_id WHERE l.display_type = 'product'")
-    total, refunds = cr.fetchone()
+    print(f"   generated {moves * lines_per_move} invoice lines of {year} in {time.perf_counter() - started:.1f} s")
     env.invalidate_all()
-    print(f"generated {customers} customers, {products} products, {total} invoice lines "
-          f"({refunds} on credit notes) in {time.perf_counter() - started:.1f} s")
-    return tags, categories, product_records
+
+
+def report_lines(env, started):
+    env.cr.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE m.move_type = 'out_refund'), MIN(l.invoice_date), "
+                   "MAX(l.invoice_date) FROM account_move_line l JOIN account_move m ON m.id = l.move_id "
+                   "WHERE l.display_type = 'product'")
+    total, refunds, first, last = env.cr.fetchone()
+    print(f"history: {total} invoice lines ({refunds} on credit notes) from {first} to {last}"
+          + (f", generated in {time.perf_counter() - started:.1f} s" if started else ""))
+
+
+
+
+def daily_policies(env, tags, categories, first_year, count=20):
+    """``count`` active policies from ``first_year`` on: quarterly, monthly and yearly, of the four
+    kinds, with tiers that a part of the customers reach."""
+    Policy = env["rebate.policy"]
+    expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
+    scale = {"month": 1, "quarter": 3, "year": 12}
+    values = []
+    for index in range(count):
+        kind = ("amount", "quantity", "promotion", "partnership")[index % 4]
+        period = ("quarter", "month", "year")[index % 3]
+        size = scale[period]
+        vals = {"name": f"Daily {index} {kind} {period}", "rebate_type": kind, "period": period,
+                "date_start": f"{first_year}-01-01", "expense_account_id": expense.id,
+                "settlement_method": "credit_note"}
+        if kind == "quantity":
+            vals.update(basis="quantity", amount_type="fixed", tier_ids=[
+                (0, 0, {"sequence": 1, "threshold": 400 * size, "fixed_amount": 30 * size}),
+                (0, 0, {"sequence": 2, "threshold": 600 * size, "fixed_amount": 80 * size})])
+        else:
+            vals["tier_ids"] = [(0, 0, {"sequence": 1, "threshold": 9000 * size, "rate": 2}),
+                                (0, 0, {"sequence": 2, "threshold": 12000 * size, "rate": 4})]
+        if kind == "promotion":
+            vals["product_category_ids"] = [(6, 0, categories[index % 15:index % 15 + 5].ids)]
+            vals["date_end"] = f"{YEAR}-12-31"
+            vals["tier_ids"] = [(0, 0, {"threshold": 2500 * size, "rate": 4})]
+        if kind == "partnership":
+            vals.update(min_seniority_months=3, tier_mode="incremental",
+                        partner_category_ids=[(6, 0, tags[:5].ids)])
+        values.append(vals)
+    policies = Policy.create(values)
+    policies.action_activate()
+    env.flush_all()
+    return policies
+
+
+def daily_run(env, base, policies, first_year, last_year, new_lines, credit_notes):
+    """The daily run (the cron, incremental) on 15 December of ``last_year``, the history going
+    back to ``first_year``: first the run that catches up with the year just generated (by SQL,
+    so not queued: the periods begun since the last run are computed in full, the others stand),
+    then the day's ``new_lines`` invoice lines and ``credit_notes`` credit notes posted (through
+    the ORM) in old periods, and the daily run that follows them. The day's changes are rolled
+    back afterwards. Returns the daily run's query log (with its time) and the catch-up's."""
+    import random  # noqa: PLC0415
+    from freezegun import freeze_time  # noqa: PLC0415
+    from odoo import Command  # noqa: PLC0415
+    today = f"{last_year}-12-15"
+    years = last_year - first_year + 1
+    with freeze_time(today, tick=True):
+        env.invalidate_all()
+        full = timed(env, f"catch-up of the {len(policies)} daily policies to {today} (the year {last_year} "
+                          f"computed, {years} year(s) of history)",
+                     lambda: policies._compute_records(incremental=True))
+        print(f"   {env['rebate.record'].search_count([('policy_id', 'in', policies.ids)])} records")
+        env.cr.execute("SAVEPOINT daily_changes")
+        rng = random.Random(14)
+        products = base["products"]
+        partner_ids = base["partner_ids"]
+        # the day's invoices, posted through the ORM as a user posts them (10 lines each)
+        invoices = env["account.move"].create([{
+            "move_type": "out_invoice",
+            "partner_id": partner_ids[rng.randrange(len(partner_ids))],
+            "invoice_date": today,
+            "journal_id": base["journal"].id,
+            "invoice_line_ids": [Command.create({"product_id": products[rng.randrange(len(products))].id,
+                                                 "quantity": rng.randint(1, 20), "price_unit": rng.randint(10, 99)})
+                                 for _line in range(10)],
+        } for _index in range(max(new_lines // 10, 1))])
+        invoices.action_post()
+        # dates before the open periods of the quarterly and monthly policies
+        start, end = date(first_year, 1, 1), date(last_year, 9, 30)
+        moves = env["account.move"].create([{
+            "move_type": "out_refund",
+            "partner_id": partner_ids[rng.randrange(len(partner_ids))],
+            "invoice_date": start + timedelta(days=rng.randrange((end - start).days + 1)),
+            "journal_id": base["journal"].id,
+            "invoice_line_ids": [Command.create({"product_id": products[rng.randrange(len(products))].id,
+                                                 "quantity": rng.randint(1, 5), "price_unit": 50.0})],
+        } for _index in range(credit_notes)])
+        moves.action_post()
+        env.cr.execute("SELECT COUNT(*) FROM rebate_compute_queue")
+        queued = env.cr.fetchone()[0]
+        env.flush_all()
+        env.invalidate_all()
+        log = timed(env, f"DAILY RUN, {years} year(s) of history: {new_lines} new lines and {credit_notes} credit "
+                         f"notes in old periods ({queued} queued changes)",
+                    lambda: env["rebate.policy"]._cron_compute_rebates())
+        env.cr.execute("ROLLBACK TO SAVEPOINT daily_changes")
+        env.invalidate_all()
+    return log, full
 
 
 @contextmanager
@@ -151,15 +276,25 @@ def query_log():
         yield log
 
 
+class QueryLog(list):
+    elapsed = 0.0
+    count = 0
+
+
 def timed(env, label, function):
-    """Run ``function`` and flush, printing its time, query count and the peak memory so far."""
-    with query_log() as log:
+    """Run ``function`` and flush, printing its time, query count and the peak memory so far.
+    Returns the queries (a list of (duration, query, params), with the time as ``elapsed``)."""
+    with query_log() as queries:
         start = time.perf_counter()
         function()
         env.flush_all()
         elapsed = time.perf_counter() - start
+    # the slowest ones only (a computation's batched INSERTs carry tens of thousands of values)
+    log = QueryLog(sorted(queries, key=lambda item: -item[0])[:10])
+    log.count = len(queries)
+    log.elapsed = elapsed
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{label}: {elapsed:.3f} s, {len(log)} queries, peak memory so far {peak:.0f} MB")
+    print(f"{label}: {elapsed:.3f} s, {log.count} queries, peak memory so far {peak:.0f} MB")
     return log
 
 
@@ -188,8 +323,9 @@ def export_detail(env, policies):
 
 
 def project_order(env, products):
-    """The projection on a quotation of a customer with a long history: opening it, then
-    changing a line. The policies' dates are moved over today so that they apply."""
+    """The projection on a 50-line quotation of a customer with a long history: opening it, then
+    changing a line. The policies' dates are moved over today so that they apply. Returns the
+    queries of the opening."""
     env.cr.execute("""SELECT partner_id FROM account_move_line WHERE display_type = 'product'
                       GROUP BY partner_id ORDER BY COUNT(*) DESC LIMIT 1""")
     partner = env["res.partner"].browse(env.cr.fetchone()[0])
@@ -202,17 +338,18 @@ def project_order(env, products):
     order = env["sale.order"].create({
         "partner_id": partner.id,
         "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 5, "price_unit": 100})
-                       for product in products[:3]],
+                       for product in products[:50]],
     })
     env.flush_all()
     order.rebate_projection_html  # compiles the QWeb template once, as a running server has
     env.invalidate_all()
     lines = env["account.move.line"].search_count([("partner_id", "=", partner.id)])
-    timed(env, f"projection on a quotation ({lines} invoice lines of history, "
-               f"{len(order._get_rebate_projections())} policies): open",
-          lambda: env.invalidate_all() or order.rebate_projection_html)
+    log = timed(env, f"projection on a {len(order.order_line)}-line quotation ({lines} invoice lines of history, "
+                     f"{len(order._get_rebate_projections())} policies): open",
+                lambda: env.invalidate_all() or order.rebate_projection_html)
     timed(env, "projection on a quotation: change a line",
           lambda: order.order_line[0].write({"product_uom_qty": 50}) or order.rebate_projection_html)
+    return log
 
 
 def settle(env, policy, count):
@@ -311,7 +448,31 @@ def main():
             rebate_balance(env)
             cr.rollback()
             return
-        tags, categories, products = generate(env, args.customers, args.products, args.lines, args.lines_per_move)
+        started = time.perf_counter()
+        base = generate_base(env, args.customers, args.products)
+        tags, categories, products = base["tags"], base["categories"], base["products"]
+        daily, daily_policy_set = [], env["rebate.policy"]
+        # the history grows a year at a time, the policies (from its first year on) follow it
+        first_year = YEAR - args.years + 1
+        for year in range(first_year, YEAR + 1):
+            generate_year(env, base, year, args.lines, args.lines_per_move)
+            if args.daily_policies:
+                if not daily_policy_set:
+                    daily_policy_set = daily_policies(env, tags, categories, first_year, args.daily_policies)
+                daily.append((year - first_year + 1, *daily_run(
+                    env, base, daily_policy_set, first_year, year, args.daily_lines, args.daily_credit_notes)))
+        report_lines(env, started)
+        if daily:
+            figures = [log.elapsed for _years, log, _full in daily]
+            print("DAILY RUN with 1, 2, 3… years of history: " + ", ".join(f"{f:.2f} s" for f in figures)
+                  + f" (largest / smallest: {max(figures) / min(figures):.2f})")
+        if args.daily_only:
+            print(f"slowest queries of the daily run ({daily[-1][0]} years of history):")
+            explain(env, daily[-1][1], top=3)
+            cr.rollback()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak memory of the process: {peak:.0f} MB")
+            return
         Policy = env["rebate.policy"]
         expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
         common = {"date_start": f"{YEAR}-01-01", "date_end": f"{YEAR}-12-31", "expense_account_id": expense.id,
@@ -352,11 +513,19 @@ def main():
         env.invalidate_all()
         timed(env, "one amount policy, one quarter, second run (nothing changes)",
               lambda: amount._compute_records(*q3))
+        # the same without the index the bases rely on (dropped in a savepoint, then restored)
+        env.cr.execute("SAVEPOINT without_index")
+        env.cr.execute("DROP INDEX account_move_line_rebate_base_idx")
+        env.invalidate_all()
+        timed(env, "   the same second run WITHOUT account_move_line_rebate_base_idx",
+              lambda: amount._compute_records(*q3))
+        env.cr.execute("ROLLBACK TO SAVEPOINT without_index")
+        env.invalidate_all()
         env.invalidate_all()
         full = timed(env, "four policies, every quarter of the year", policies._compute_records)
         print(f"   {env['rebate.record'].search_count([('policy_id', 'in', policies.ids)])} records")
         export_detail(env, policies)
-        project_order(env, products)
+        projection_log = project_order(env, products)
         if args.settle:
             settle(env, amount, args.settle)
         rebate_balance(env)
@@ -364,6 +533,21 @@ def main():
         explain(env, log)
         print("slowest queries of the four policies:")
         explain(env, full, top=3)
+        if daily:
+            print(f"slowest queries of the daily run ({daily[-1][0]} years of history):")
+            explain(env, daily[-1][1], top=3)
+            print("slowest queries of the complete computation of the daily policies:")
+            explain(env, daily[-1][2], top=1)
+        print("slowest queries of the projection:")
+        explain(env, projection_log, top=2)
+        env.cr.execute("""SELECT indexname, indexdef FROM pg_indexes
+                           WHERE indexname IN ('account_move_line_rebate_base_idx', 'account_move__invoice_date_index',
+                                               'account_move_line_partner_id_ref_idx', 'rebate_record__policy_id_index',
+                                               'rebate_compute_queue__policy_id_index', 'account_move_line_pkey')
+                           ORDER BY indexname""")
+        print("indexes the addon relies on:")
+        for name, definition in env.cr.fetchall():
+            print(f"   {name}: {definition}")
         cr.rollback()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the process: {peak:.0f} MB")

@@ -20,7 +20,8 @@ class RebatePortal(CustomerPortal):
     def _rebate_record_domain(self):
         return [("state", "in", ("confirmed", "settled")), ("amount", "!=", 0)]
 
-    @route(["/my/rebates"], type="http", auth="user", website=True)
+    # the pages and statements only read: a deployment with a read replica serves them there
+    @route(["/my/rebates"], type="http", auth="user", website=True, readonly=True)
     def portal_my_rebates(self, **kw):
         records = request.env["rebate.record"].search(self._rebate_record_domain(), order="date_start desc")
         settlements = request.env["rebate.settlement"].search([("state", "=", "done")], order="date desc")
@@ -34,7 +35,8 @@ class RebatePortal(CustomerPortal):
         })
         return request.render("customer_rebate.portal_my_rebates", values)
 
-    @route(["/my/rebates/<string:kind>/<int:document_id>/statement"], type="http", auth="user", website=True)
+    @route(["/my/rebates/<string:kind>/<int:document_id>/statement"], type="http", auth="user", website=True,
+           readonly=True)
     def portal_rebate_statement(self, kind, document_id, download=False, **kw):
         model, report = {
             "record": ("rebate.record", "customer_rebate.action_report_rebate_record"),

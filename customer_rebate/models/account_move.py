@@ -12,6 +12,27 @@ class AccountMove(models.Model):
         "rebate.settlement", readonly=True, copy=False, index="btree_not_null",
         help="The rebate payout that created this credit note or entry.")
 
+    def write(self, vals):
+        if "state" not in vals:
+            return super().write(vals)
+        # an invoice or credit note that enters or leaves the posted state changes the base of its
+        # period: queued for the incremental computation (per move, never per line)
+        watched = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
+        posted_before = {
+            move.id: (move.company_id.id, move.invoice_date, move.commercial_partner_id.id)
+            for move in watched if move.state == "posted"}
+        result = super().write(vals)
+        changes = []
+        for move in watched:
+            posted = move.state == "posted"
+            if posted != (move.id in posted_before):
+                key = posted_before.get(move.id) \
+                    or (move.company_id.id, move.invoice_date, move.commercial_partner_id.id)
+                changes.append((*key, move.id, posted))
+        if changes:
+            self.env["rebate.compute.queue"].sudo()._enqueue_changes(changes)
+        return result
+
     def _check_rebate_payout_kept(self):
         """A payout's documents stand as long as its settlement does: undoing one behind it would
         leave the records settled and the books saying otherwise."""
@@ -134,6 +155,7 @@ class AccountMove(models.Model):
     def _unlink_except_rebate_payout(self):
         self._check_rebate_payout_kept()
 
+    @api.readonly
     def action_view_rebate_settlement(self):
         self.ensure_one()
         return self.rebate_settlement_id._get_records_action(name=self.rebate_settlement_id.name)

@@ -56,3 +56,7 @@ class AccountMoveLine(models.Model):
             sign = -1 if line.move_id.move_type in ("out_refund", "in_invoice") else 1
             line.rebate_sales_amount = -line.balance
             line.rebate_sales_qty = sign * line.quantity
+    # The rebate bases read the product lines of posted invoices by company and invoice date, one
+    # period at a time: without it every period is a scan of the whole journal item table.
+    _rebate_base_idx = models.Index(
+        "(company_id, invoice_date) WHERE display_type = 'product' AND parent_state = 'posted'")

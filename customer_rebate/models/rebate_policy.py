@@ -464,6 +464,9 @@ class RebatePolicy(models.Model):
         check_numbers(self, [vals])
         if TERM_FIELDS.intersection(vals) and not self.env.context.get("rebate_policy_revision"):
             self._check_terms_editable()
+        if TERM_FIELDS.intersection(vals) or "state" in vals:
+            # other terms, other figures in every period: the next run computes them all
+            vals = dict(vals, compute_open_from=False, compute_resume_date=False)
         return super().write(vals)
 
     def _check_terms_editable(self):

@@ -79,6 +79,7 @@ class RebatePolicyTier(models.Model):
         tiers = super().create(vals_list)
         if not self.env.context.get("rebate_policy_revision"):
             tiers.policy_id._check_terms_editable()
+        tiers.policy_id._require_full_compute()
         return tiers
 
     def write(self, vals):
@@ -87,8 +88,14 @@ class RebatePolicyTier(models.Model):
         if {"threshold", "rate", "fixed_amount", "sequence"}.intersection(vals) and \
                 not self.env.context.get("rebate_policy_revision"):
             self.policy_id._check_terms_editable()
-        return super().write(vals)
+        if {"threshold", "rate", "fixed_amount", "sequence", "policy_id"}.intersection(vals):
+            self.policy_id._require_full_compute()
+        result = super().write(vals)
+        if "policy_id" in vals:
+            self.policy_id._require_full_compute()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_frozen_terms(self):
         self.policy_id._check_terms_editable()
+        self.policy_id._require_full_compute()

@@ -9,6 +9,12 @@ from ..engine import period_containing
 ESTIMATE_COLUMNS = (
     "policy_id", "partner_id", "company_id", "rebate_type", "date_start", "date_end", "revision",
     "base_amount", "base_qty", "tier_id", "rate", "amount", "previous_base_amount", "last_year_base_amount",
+    "cost_amount", "previous_cost_amount",
+)
+# The figures a recomputation rewrites on an estimate (_write_estimates).
+ESTIMATE_FIGURES = (
+    "base_amount", "base_qty", "tier_id", "rate", "amount", "previous_base_amount", "last_year_base_amount",
+    "cost_amount", "previous_cost_amount",
 )
 
 
@@ -208,6 +214,39 @@ class RebateRecord(models.Model):
         self.env["rebate.policy"].invalidate_model(["record_ids"])
         return records
 
+    @api.model
+    def _write_estimates(self, updates):
+        """Rewrite the figures of draft records, ``updates`` a list of (record, values), in one
+        UPDATE (the ORM writes one row per distinct set of values: a query per customer). Records
+        already grouped in a settlement go through the ORM, which recomputes its amount."""
+        if not updates:
+            return
+        self.check_access("write")
+        by_orm = [(record, values) for record, values in updates if record.settlement_id]
+        for record, values in by_orm:
+            record.write(values)
+        updates = [(record, values) for record, values in updates if not record.settlement_id]
+        if not updates:
+            return
+        casts = {"tier_id": "int"}
+        rows = [
+            SQL("(%s, %s)", record.id, SQL(", ").join(
+                SQL(f"%s::{casts.get(column, 'numeric')}", None if values[column] is False else values[column])
+                for column in ESTIMATE_FIGURES))
+            for record, values in updates
+        ]
+        self.env.cr.execute(SQL(
+            """UPDATE rebate_record AS record SET %s, write_uid = %s, write_date = NOW() AT TIME ZONE 'UTC'
+                 FROM (VALUES %s) AS figures(id, %s)
+                WHERE record.id = figures.id""",
+            SQL(", ").join(SQL("%s = figures.%s", SQL.identifier(column), SQL.identifier(column))
+                           for column in ESTIMATE_FIGURES),
+            self.env.uid,
+            SQL(", ").join(rows),
+            SQL(", ").join(SQL.identifier(column) for column in ESTIMATE_FIGURES)))
+        self.browse(record.id for record, _values in updates).invalidate_recordset(
+            [*ESTIMATE_FIGURES, "write_uid", "write_date"])
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_confirmed(self):
         if any(record.state != "draft" for record in self):
@@ -239,6 +278,8 @@ class RebateRecord(models.Model):
         if any(record.state not in ("cancelled", "confirmed") for record in self):
             raise UserError(self.env._("Only confirmed or cancelled rebate records can be reset to estimate."))
         self.write({"state": "draft"})
+        # an estimate follows the invoices again: the next incremental run recomputes its period
+        self.env["rebate.compute.queue"].sudo()._enqueue_records(self)
         return True
 
     def _invoice_line_domain(self):
@@ -247,6 +288,7 @@ class RebateRecord(models.Model):
         self.ensure_one()
         return self.policy_id._base_line_domain(self.date_start, self.date_end, self.partner_id.ids)
 
+    @api.readonly
     def action_view_invoice_lines(self):
         """The sales behind the base, as a sales assistant reads them: one line per invoice line
         with its date, invoice, product, quantity and untaxed amount (credit notes negative)."""

@@ -869,14 +869,17 @@ class RebateSettlement(models.Model):
         returned.button_validate()
         return returned
 
+    @api.readonly
     def action_view_move(self):
         self.ensure_one()
         return self.move_id._get_records_action(name=self.move_id.display_name) if self.move_id else False
 
+    @api.readonly
     def action_view_documents(self):
         self.ensure_one()
         return self.document_ids._get_records_action(name=self.env._("Journal Entries of %s", self.name))
 
+    @api.readonly
     def action_view_picking(self):
         self.ensure_one()
         pickings = self.sudo().picking_ids or self.sudo().picking_id

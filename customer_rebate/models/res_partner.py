@@ -88,6 +88,7 @@ class ResPartner(models.Model):
         return self.env["rebate.balance.line"].sudo().search(
             self._rebate_balance_domain(company, policies), limit=limit)
 
+    @api.readonly
     def action_view_rebate_balance(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_balance_line_action")
@@ -95,6 +96,7 @@ class ResPartner(models.Model):
         action["context"] = {}
         return action
 
+    @api.readonly
     def action_view_rebate_records(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_rebate.rebate_record_action")

@@ -35,6 +35,7 @@ class StockPicking(models.Model):
     def _unlink_except_rebate_delivery(self):
         self._check_rebate_delivery_kept()
 
+    @api.readonly
     def action_view_rebate_settlement(self):
         self.ensure_one()
         return self.rebate_settlement_id._get_records_action(name=self.rebate_settlement_id.name)

@@ -22,6 +22,7 @@ class TestRecordQueries(RebateCommon):
             cls.invoice(customer, "2026-04-10", 1000.0)
             cls.refund(customer, "2026-07-20", 100.0)
         cls.warm_up_customer = cls.env["res.partner"].create({"name": "Warm-up customer"})
+        cls.warm_up_outsider = cls.env["res.partner"].create({"name": "Warm-up outsider"})
         cls.invoice(cls.warm_up_customer, "2026-07-10", 50000.0)
 
     def policy_for(self, customers):
@@ -43,6 +44,9 @@ class TestRecordQueries(RebateCommon):
         policy = self.policy_for(self.warm_up_customer)
         self.count_queries(policy)
         self.invoice(self.warm_up_customer, "2026-07-11", 10.0)
+        # a sale outside every measured scope too: the incremental run refreshes the figures of
+        # the customers outside a policy (its review's comparison group) for the measured ones
+        self.invoice(self.warm_up_outsider, "2026-07-11", 10.0)
         self.count_queries(policy)
 
     def test_first_compute_queries_do_not_grow_with_customers(self):

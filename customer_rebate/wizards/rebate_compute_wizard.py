@@ -12,6 +12,11 @@ class RebateComputeWizard(models.TransientModel):
         default=lambda self: self._default_policies())
     date_from = fields.Date(string="Periods From", help="Only periods ending on or after this date.")
     date_to = fields.Date(string="Periods Until", help="Only periods starting on or before this date.")
+    recompute_all = fields.Boolean(
+        string="Recompute Every Period",
+        help="Without dates, only what changed since the last run is computed (the periods and customers "
+             "whose invoices or credit notes were posted, reset or cancelled, and the periods begun since); "
+             "tick this to recompute every period.")
 
     @api.model
     def _default_policies(self):
@@ -28,7 +33,8 @@ class RebateComputeWizard(models.TransientModel):
         if inactive:
             raise UserError(self.env._(
                 "Only active policies compute rebates: %s.", ", ".join(inactive.mapped("display_name"))))
-        self.policy_ids._compute_records(self.date_from, self.date_to)
+        self.policy_ids._compute_records(
+            self.date_from, self.date_to, incremental=not (self.recompute_all or self.date_from or self.date_to))
         action = self.policy_ids.action_view_records()
         if self.date_from:
             action["domain"].append(("date_end", ">=", self.date_from))

@@ -1,0 +1,249 @@
+import random
+from datetime import date, timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import RebateCommon
+
+POLICY_CLASS = "odoo.addons.customer_rebate.models.rebate_policy_compute.RebatePolicy"
+FIGURES = ("base_amount", "base_qty", "previous_base_amount", "last_year_base_amount", "cost_amount",
+           "previous_cost_amount", "rate", "amount")
+
+
+@tagged("post_install", "-at_install")
+class TestRecordIncremental(RebateCommon):
+    """The daily run computes only the periods that can have changed (the open ones, and the
+    closed ones an invoice or credit note posted, reset or cancelled since falls into, for its
+    customer), and ends with exactly the records a full recomputation makes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customers = cls.env["res.partner"].create([{"name": f"Incremental customer {i}"} for i in range(4)])
+        cls.customers[:2].category_id = cls.customer_tag
+        cls.dozen = cls.env.ref("uom.product_uom_dozen")
+
+    def twin_policies(self, **values):
+        """Two policies on the same terms: the first computed incrementally, the second fully."""
+        policies = self.create_policy(tiers=((1000.0, 2.0), (5000.0, 4.0)), **values) \
+            | self.create_policy(tiers=((1000.0, 2.0), (5000.0, 4.0)), **values)
+        policies.action_activate()
+        return policies
+
+    def snapshot(self, policy):
+        """Every record of ``policy`` (and its outside-sales rows) as comparable values."""
+        tiers = policy.tier_ids.sorted("threshold")
+        records = {
+            (record.partner_id.id, record.date_start, record.revision): (
+                record.state, record.date_end, list(tiers).index(record.tier_id) if record.tier_id else None,
+                *(round(record[name], 4) for name in FIGURES))
+            for record in self.records(policy)
+        }
+        periods = {
+            row.date_start: (row.outside_customer_count, round(row.outside_sales, 2), round(row.outside_previous_sales, 2))
+            for row in self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)])
+        }
+        return records, periods
+
+    def test_incremental_equals_full_after_random_changes_in_old_periods(self):
+        amount_pair = self.twin_policies(date_start="2025-04-01")
+        scoped_pair = self.twin_policies(
+            date_start="2025-04-01", basis="quantity", rebate_type="partnership", min_seniority_months=3,
+            tier_ids=[Command.create({"sequence": 1, "threshold": 10.0, "rate": 1.0}),
+                      Command.create({"sequence": 2, "threshold": 40.0, "rate": 3.0})],
+            partner_category_ids=[Command.set(self.customer_tag.ids)], period="month")
+        pairs = (amount_pair, scoped_pair)
+        rng = random.Random(14)
+        moves = self.env["account.move"]
+        day = date(2025, 9, 1)
+        checks = 0
+        while day < date(2026, 11, 20):
+            with freeze_time(day):
+                for _step in range(rng.randint(2, 5)):
+                    action = rng.random()
+                    posted = moves.filtered(lambda m: m.state == "posted")
+                    drafts = moves.filtered(lambda m: m.state == "draft")
+                    invoice_date = day - timedelta(days=rng.randint(0, 400))
+                    customer = self.customers[rng.randrange(4)]
+                    if action < 0.45 or not posted:
+                        lines = [(self.goods, rng.randint(1, 30), rng.choice((50.0, 100.0, 120.0)))]
+                        if rng.random() < 0.3:
+                            lines.append((self.goods, rng.randint(1, 3), 1000.0, self.dozen))
+                        moves |= self.invoice(customer, invoice_date, lines=lines)
+                    elif action < 0.7:
+                        moves |= self.refund(customer, invoice_date, lines=[(self.goods, rng.randint(1, 10), 100.0)])
+                    elif action < 0.85:
+                        posted[rng.randrange(len(posted))].button_draft()
+                    elif drafts:
+                        draft = drafts[rng.randrange(len(drafts))]
+                        if rng.random() < 0.5:
+                            draft.action_post()
+                        else:
+                            draft.button_cancel()
+                if rng.random() < 0.2:
+                    # a manager confirms the closed periods of both twins alike
+                    for pair in pairs:
+                        pair.record_ids.filtered(
+                            lambda r: r.state == "draft" and r.date_end < day).action_confirm()
+                for incremental, full in pairs:
+                    incremental.action_compute()
+                    full.action_compute_full()
+                    self.assertEqual(self.snapshot(incremental), self.snapshot(full),
+                                     f"incremental and full computations differ on {day}")
+                    checks += 1
+            day += timedelta(days=rng.randint(5, 25))
+        self.assertGreater(checks, 40)
+        self.assertTrue(amount_pair[0].record_ids.filtered(lambda r: r.revision), "adjustments were exercised")
+        self.assertFalse(self.env["rebate.compute.queue"].search([("policy_id", "in", amount_pair.ids)]))
+
+    @freeze_time("2026-10-15")
+    def test_credit_note_in_old_quarter_recomputes_its_quarter_and_the_next_for_its_customer(self):
+        """Hand-worked: Q1 120,000 − 20,000 = 100,000 at 5 % = 5,000."""
+        policy = self.create_policy(date_start="2026-01-01")
+        policy.action_activate()
+        self.invoice(self.customers[0], "2026-02-10", 120000.0)
+        self.invoice(self.customers[1], "2026-05-10", 150000.0)
+        policy.action_compute()
+        self.assertEqual(policy.compute_open_from, date(2026, 10, 15))
+        self.refund(self.customers[0], "2026-03-05", 20000.0)
+        calls = []
+        original = type(policy)._compute_period_records
+
+        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
+            calls.append((date_start, partner_ids))
+            return original(self_, date_start, date_end, partner_ids, queued)
+
+        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+            policy.action_compute()
+        # Q1 (the credit note) and Q2 (Q1 is its previous quarter) for customer 0 only; Q3 and
+        # the open Q4, where nothing changed, not at all
+        self.assertEqual(calls, [(date(2026, 1, 1), {self.customers[0].id}),
+                                 (date(2026, 4, 1), {self.customers[0].id})])
+        q1 = self.records(policy, partner_id=self.customers[0].id, date_start=date(2026, 1, 1))
+        self.assertEqual((q1.base_amount, q1.amount), (100000.0, 5000.0))
+        q2 = self.records(policy, partner_id=self.customers[1].id, date_start=date(2026, 4, 1))
+        self.assertEqual(q2.previous_base_amount, 0.0)
+        # a change of terms makes the next run compute everything again
+        policy.tier_ids.threshold = 90000.0
+        calls.clear()
+        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+            policy.action_compute()
+        self.assertEqual([call[1] for call in calls], [None] * 4)
+
+    @freeze_time("2026-10-15")
+    def test_interrupted_run_resumes_where_it_stopped(self):
+        policy = self.create_policy(date_start="2026-01-01")
+        policy.action_activate()
+        self.invoice(self.customers[0], "2026-02-10", 120000.0)
+        self.invoice(self.customers[0], "2026-08-10", 110000.0)
+        calls = []
+        original = type(policy)._compute_period_records
+
+        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
+            calls.append((date_start, partner_ids))
+            return original(self_, date_start, date_end, partner_ids, queued)
+
+        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+            # the scheduler says stop after the first period (as when its time is up)
+            policy._compute_records(incremental=True, progress=lambda: False)
+            self.assertEqual(policy.compute_resume_date, date(2026, 4, 1))
+            self.assertFalse(policy.compute_open_from)
+            self.refund(self.customers[0], "2026-03-01", 20000.0)  # in the period already done
+            policy._compute_records(incremental=True, progress=lambda: True)
+        self.assertEqual(calls, [(date(2026, 1, 1), None), (date(2026, 1, 1), {self.customers[0].id}),
+                                 (date(2026, 4, 1), None), (date(2026, 7, 1), None), (date(2026, 10, 1), None)])
+        self.assertEqual((policy.compute_open_from, policy.compute_resume_date), (date(2026, 10, 15), False))
+        self.assertEqual(self.records(policy).mapped("base_amount"), [100000.0, 110000.0])
+
+    @freeze_time("2026-10-15")
+    def test_record_reset_to_estimate_is_recomputed_incrementally(self):
+        policy = self.create_policy(date_start="2026-01-01")
+        policy.action_activate()
+        self.invoice(self.customers[0], "2026-02-10", 120000.0)
+        policy.action_compute()
+        record = self.records(policy, partner_id=self.customers[0].id)
+        record.action_cancel()
+        self.invoice(self.customers[0], "2026-02-11", 10000.0)
+        policy.action_compute()
+        self.assertEqual(record.base_amount, 120000.0, "a cancelled record is left as it is")
+        record.action_draft()
+        policy.action_compute()
+        self.assertEqual((record.base_amount, record.amount), (130000.0, 6500.0))
+
+    @freeze_time("2026-10-15")
+    def test_compute_wizard_without_dates_is_incremental_unless_asked(self):
+        policy = self.create_policy(date_start="2026-01-01")
+        policy.action_activate()
+        self.invoice(self.customers[0], "2026-02-10", 120000.0)
+        policy.action_compute()
+        periods = []
+        original = type(policy)._compute_period_records
+
+        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
+            periods.append(date_start)
+            return original(self_, date_start, date_end, partner_ids, queued)
+
+        Wizard = self.env["rebate.compute.wizard"]
+        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+            self.invoice(self.customers[1], "2026-10-02", 100.0)
+            Wizard.create({"policy_ids": [Command.set(policy.ids)]}).action_compute()
+            self.assertEqual(periods, [date(2026, 10, 1)])
+            Wizard.create({"policy_ids": [Command.set(policy.ids)], "recompute_all": True}).action_compute()
+        self.assertEqual(len(periods), 1 + 4)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-10-15")
+class TestRecordCostOfSales(RebateCommon):
+    """The record's cost of sales: the quantity of the base, in the product's unit, at the
+    product's cost in the policy's company; the period before's alongside. All from the one
+    aggregate that gives the base."""
+
+    def test_cost_of_sales_hand_worked(self):
+        other_company = self.env["res.company"].create({"name": "Other rebate company"})
+        self.goods.with_company(other_company).standard_price = 999.0  # never read for this policy
+        dozen = self.env.ref("uom.product_uom_dozen")
+        customer = self.customer_a
+        self.policy.action_activate()
+        # Q3: 10 units at 100 (cost 10 × 60 = 600), 2 dozen at 1,000 (24 units: cost 1,440),
+        # a credit note of 3 units at 100 (cost −180): base 2,700, cost 1,860
+        self.invoice(customer, "2026-07-10", lines=[(self.goods, 10.0, 100.0), (self.goods, 2.0, 1000.0, dozen)])
+        self.refund(customer, "2026-08-01", lines=[(self.goods, 3.0, 100.0)])
+        # Q2: 5 units at 100 (cost 300); Q3 2025: 7 units at 100
+        self.invoice(customer, "2026-05-10", lines=[(self.goods, 5.0, 100.0)])
+        self.invoice(customer, "2025-08-10", lines=[(self.goods, 7.0, 100.0)])
+        self.policy.with_context(rebate_policy_revision=True).track_progress = True
+        self.policy.action_compute()
+        q3 = self.records(partner_id=customer.id, date_start=date(2026, 7, 1))
+        self.assertRecordValues(q3, [{
+            "base_amount": 2700.0, "cost_amount": 1860.0, "previous_base_amount": 500.0,
+            "previous_cost_amount": 300.0, "last_year_base_amount": 700.0, "amount": 0.0,
+        }])
+        q2 = self.records(partner_id=customer.id, date_start=date(2026, 4, 1))
+        self.assertRecordValues(q2, [{"base_amount": 500.0, "cost_amount": 300.0, "previous_cost_amount": 0.0}])
+        # the cost changes: the estimates follow it at the next full computation
+        self.goods.with_company(self.env.company).standard_price = 50.0
+        self.policy.action_compute_full()
+        self.assertEqual((q3.cost_amount, q3.previous_cost_amount), (1550.0, 250.0))
+
+    def test_one_aggregate_per_period(self):
+        self.policy.action_activate()
+        self.invoice(self.customer_a, "2026-07-10", 120000.0)
+        original = type(self.policy)._line_figures_query
+        calls = []
+
+        def spy(self_, domain, ranges, build):
+            calls.append(ranges)
+            return original(self_, domain, ranges, build)
+
+        with patch(f"{POLICY_CLASS}._line_figures_query", spy), \
+                patch(f"{POLICY_CLASS}._compute_period_bases", side_effect=AssertionError("a second scan")):
+            self.policy._compute_period_records(date(2026, 7, 1), date(2026, 9, 30))
+        # one query over the lines of Q3, Q2 and Q3 2025
+        self.assertEqual(calls, [[(date(2026, 7, 1), date(2026, 9, 30)), (date(2026, 4, 1), date(2026, 6, 30)),
+                                  (date(2025, 7, 1), date(2025, 9, 30))]])
+        self.assertEqual(self.records().base_amount, 120000.0)
