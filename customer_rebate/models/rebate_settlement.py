@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL, float_round, formatLang
 from odoo.tools.float_utils import float_is_zero
 
 from ..engine import to_decimal
@@ -607,19 +607,12 @@ class RebateSettlement(models.Model):
                     partner=self.partner_id.display_name, needed=quantity, available=available))
 
     def _prepare_goods_entry_vals(self, remainder):
-        """The goods payout's own entry: the accrual cleared in full back to the expense (the
-        expense is the cost of the goods, booked at delivery), and a remainder the policy pays in
-        cash credited to the customer. None when there is neither."""
+        """The goods payout's own entry: a remainder the policy pays in cash credited to the
+        customer; None when there is none. The accrual stays until the goods leave: the company
+        still owes them (see ``_goods_accrual_clearing``)."""
         self.ensure_one()
         partner = self.partner_id.id
         lines = []
-        for record in self._accrued_records():
-            label = self.env._("Accrued rebate %s cleared: paid in goods", record.display_name)
-            lines += [
-                Command.create(signed_line(record.accrual_account_id, record.amount, name=label, partner_id=partner)),
-                Command.create(signed_line(record.accrual_expense_account_id, -record.amount, name=label,
-                                           partner_id=partner)),
-            ]
         policy = self._policies()[:1]
         if policy.goods_remainder_mode == "cash" and not self.currency_id.is_zero(remainder):
             label = self.env._("Rebate %s: the part not given in goods", self.name)
@@ -660,11 +653,48 @@ class RebateSettlement(models.Model):
                         *deemed,
                     ) if not settlement.currency_id.is_zero(line["balance"])
                 ]
+            lines += [Command.create(line) for line in settlement._goods_accrual_clearing()]
             if lines:
                 vals_list.append(settlement._prepare_entry_vals(
                     lines, journal=settlement._goods_journal(), date=fields.Date.context_today(self)))
         if vals_list:
             self.env["account.move"].sudo().create(vals_list).action_post()
+
+    def _goods_accrual_clearing(self):
+        """Journal item values clearing the accrued goods rebates in step with what has reached
+        the customer: the accrual times the share of the owed quantity delivered net of returns,
+        less what earlier deliveries cleared. Until the goods leave, the company still owes them,
+        so the month-end books keep the liability and its expense; a return puts them back."""
+        self.ensure_one()
+        accrued = defaultdict(float)
+        for record in self._accrued_records():
+            accrued[(record.accrual_account_id, record.accrual_expense_account_id,
+                     record.policy_id.goods_product_id)] += record.amount
+        if not accrued:
+            return []
+        moves = self.env["stock.move"].sudo().search([("rebate_settlement_id", "=", self.id)])
+        out = moves.filtered(lambda m: m.location_dest_id.usage == "customer" and m.location_id.usage != "customer")
+        back = moves.filtered(lambda m: m.location_id.usage == "customer" and m.location_dest_id.usage != "customer")
+        documents = self.sudo().document_ids.filtered(lambda m: m.state == "posted")
+        partner = self.partner_id.id
+        lines = []
+        for (accrual, expense, product), amount in accrued.items():
+            owed = sum(out.filtered(lambda m: m.product_id == product and m.state != "cancel").mapped("product_qty"))
+            delivered = sum(out.filtered(lambda m: m.product_id == product and m.state == "done").mapped("product_qty")) \
+                - sum(back.filtered(lambda m: m.product_id == product and m.state == "done").mapped("product_qty"))
+            share = min(max(delivered / owed, 0.0), 1.0) if owed else 0.0
+            cleared = sum(documents.line_ids.filtered(
+                lambda l: l.account_id == accrual and l.product_id == product).mapped("balance"))
+            delta = self.currency_id.round(amount * share - cleared)
+            if self.currency_id.is_zero(delta):
+                continue
+            label = self.env._("Accrued goods rebate of %(settlement)s cleared: %(share)s %% delivered",
+                               settlement=self.name, share=formatLang(self.env, share * 100, digits=0))
+            lines += [
+                signed_line(accrual, delta, name=label, partner_id=partner, product_id=product.id),
+                signed_line(expense, -delta, name=label, partner_id=partner, product_id=product.id),
+            ]
+        return lines
 
     def _deemed_sale_tax_lines(self, policy, stock_move, label, returned=False):
         """视同销售: the output tax on the goods' sales price, as journal item values (credit; debit

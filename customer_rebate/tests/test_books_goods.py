@@ -86,9 +86,28 @@ class TestBooksGoodsCost(GoodsCommon):
         record = self.confirmed_record()
         self.assertEqual(self.account_balance(accrual), -6000.0)
         settlement = self.settle(record)
-        self.assertEqual(self.account_balance(accrual), 0.0, "cleared in full at payout")
+        self.assertEqual(self.account_balance(accrual), -6000.0, "the goods are still owed at month-end")
+        self.assertEqual(self.account_balance(self.expense_account) - expense_before, 6000.0)
         self.deliver(settlement.picking_id)
+        self.assertEqual(self.account_balance(accrual), 0.0, "cleared once the goods are delivered")
         self.assertEqual(self.account_balance(self.expense_account) - expense_before, 3400.0)
+
+    def test_accrual_follows_a_partial_delivery_and_a_return(self):
+        accrual = self.env["account.account"].create(
+            {"name": "Accrued rebates", "code": "AR991", "account_type": "liability_current"})
+        self.policy.write({"accrual_account_id": accrual.id})
+        expense_before = self.account_balance(self.expense_account)
+        settlement = self.settle(self.confirmed_record())  # 85 crates owed for 6,000 accrued
+        self.deliver(settlement.picking_id, quantity=34)  # 40 % of them
+        self.assertEqual(self.account_balance(accrual), -3600.0, "6,000 less 40 % cleared")
+        self.assertEqual(self.account_balance(self.expense_account) - expense_before, 3600.0 + 34 * 40.0)
+        backorder = settlement.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        self.deliver(backorder)
+        self.assertEqual(self.account_balance(accrual), 0.0)
+        self.assertEqual(self.account_balance(self.expense_account) - expense_before, 3400.0)
+        settlement.action_cancel()
+        self.assertEqual(self.account_balance(accrual), -6000.0, "the goods came back: owed again")
+        self.assertEqual(self.account_balance(self.expense_account) - expense_before, 6000.0)
 
     def test_deemed_sale_books_output_vat_on_the_sales_price(self):
         self.policy.goods_output_tax_id = self.tax_sale_a  # 15 %

@@ -567,12 +567,27 @@ class TestBooksInvariants(RebateCommon):
     def accrued_outstanding(self, run, records, name):
         """Amount accrued and not yet cleared for a line: its confirmed (unpaid) records. Every one
         with an amount was accrued at confirmation (the policy has an accrual account) and not
-        reversed; a settled one was cleared by its payout, a cancelled one reversed."""
+        reversed; a settled one was cleared by its payout (goods: as they reach the customer), a
+        cancelled one reversed."""
         if name not in self.accrual_accounts:
             self.assertFalse(records.filtered(lambda r: r.policy_id in run.lines[name]).accrual_move_id,
                              f"{name} has no accrual account, yet accrued")
             return 0.0
         outstanding = 0.0
+        currency = self.env.company.currency_id
+        # a goods payout keeps the accrual of what has not reached the customer yet
+        for settlement in records.filtered(
+                lambda r: r.policy_id in run.lines[name] and r.state == "settled"
+                and r.settlement_id.method == "goods").settlement_id:
+            accrued = settlement.record_ids.filtered(lambda r: r.accrual_move_id and not r.accrual_reversal_move_id)
+            moves = self.env["stock.move"].search([("rebate_settlement_id", "=", settlement.id)])
+            out = moves.filtered(lambda m: m.location_dest_id.usage == "customer" and m.location_id.usage != "customer")
+            back = moves.filtered(lambda m: m.location_id.usage == "customer" and m.location_dest_id.usage != "customer")
+            owed = sum(out.filtered(lambda m: m.state != "cancel").mapped("product_qty"))
+            delivered = sum(out.filtered(lambda m: m.state == "done").mapped("product_qty")) - sum(
+                back.filtered(lambda m: m.state == "done").mapped("product_qty"))
+            total = sum(accrued.mapped("amount"))
+            outstanding += total - currency.round(total * min(max(delivered / owed, 0.0), 1.0)) if owed else total
         for record in records.filtered(lambda r: r.policy_id in run.lines[name]):
             accrued = record.accrual_move_id and not record.accrual_reversal_move_id
             if record.state == "confirmed" and record.amount:
