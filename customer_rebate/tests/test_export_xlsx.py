@@ -149,13 +149,14 @@ class TestExportXlsxContent(RebateCommon):
         self.assertEqual([dates(row) for row in fixed_rows],
                          [("2026-05-15", "2026-06-30"), ("2026-07-01", "2026-09-30")])
         q2, q3 = policy_rows
-        # no cost recorded: the margin is the base. Q2: A had no sales in Q1, so no gain is
-        # measured and the net effect is the rebate's cost
-        self.assertEqual(q2[4:], (1, 80000.0, 4000.0, 80000.0, None, -4000.0))
-        # Q3: A gained 81,000 - 80,000; B (nothing in Q2) is not compared; rebates 4,050 + 2,500
-        self.assertEqual(q3[4:], (2, 131000.0, 6550.0, 131000.0, 1000.0, 1000.0 - 6550.0))
+        # each invoice is one unit of goods costing 60. Q2: margin 80,000 - 60; A had no sales in
+        # Q1, so no gain is measured and the net effect is the rebate's cost
+        self.assertEqual(q2[4:], (1, 80000.0, 4000.0, 79940.0, None, -4000.0))
+        # Q3: margins 80,940 (A) + 49,940 (B); A gained 80,940 - 79,940; B (nothing in Q2) is not
+        # compared; rebates 4,050 + 2,500
+        self.assertEqual(q3[4:], (2, 131000.0, 6550.0, 130880.0, 1000.0, 1000.0 - 6550.0))
         subtotal = next(row for row in rows if row[0] == f"Subtotal {self.policy.display_name}")
-        self.assertEqual(subtotal[5:], (211000.0, 10550.0, 211000.0, 1000.0, -4000.0 - 5550.0))
+        self.assertEqual(subtotal[5:], (211000.0, 10550.0, 210820.0, 1000.0, -4000.0 - 5550.0))
         total = rows[-1]
         self.assertEqual(total[0], "Total")
         self.assertEqual(total[6], 11450.0)
