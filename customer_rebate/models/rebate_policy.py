@@ -468,7 +468,7 @@ class RebatePolicy(models.Model):
         if "state" in vals and not is_lifted(POLICY_STATE):
             # activate, close, send for approval, back to draft: only the actions move a policy
             raise UserError(self.env._(
-                "The status of a policy changes with its buttons (Activate, Close, Back to Draft), not by writing it."))
+                "The status of a policy changes with its buttons (Activate, Close, Reset to Draft), not by writing it."))
         if TERM_FIELDS.intersection(vals) and not is_lifted(POLICY_REVISION):
             self._check_terms_editable()
         return super().write(vals)
