@@ -27,3 +27,9 @@ def lifted(*guards):
 
 def is_lifted(guard):
     return guard in _LIFTED.get()
+
+SETTLEMENT_INTERNAL = "settlement_internal"  # a settlement writes its own fields once paid out
+SETTLEMENT_UNDO = "settlement_undo"  # a settlement undoes its own documents (action_cancel)
+BALANCE_APPLY = "balance_apply"  # the balance writes its own discount lines (action_apply_rebate_balance)
+BALANCE_SYNC = "balance_sync"  # a balance discount line follows what stays invoiced
+MOVE_LINK_LATER = "move_link_later"  # reversed moves link their balance discounts once built

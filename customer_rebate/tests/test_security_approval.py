@@ -197,3 +197,23 @@ class TestSecurityRatings(RebateCommon):
             settlement.sudo().message_post(body="Thanks", rating_value=1, message_type="comment")
         self.assertFalse(self.env["rating.rating"].sudo().search([
             ("res_model", "=", "rebate.settlement"), ("res_id", "=", settlement.id), ("consumed", "=", True)]))
+
+
+@tagged("post_install", "-at_install")
+class TestSecurityMoneyGuards(RebateCommon):
+    """The context keys that once lifted the settlement and balance guards lift nothing now."""
+
+    def test_a_paid_settlement_is_not_rewritten_with_a_context_key(self):
+        record = self.confirmed_record(amount=120000.0)
+        settlement = self.env["rebate.settlement"]._create_from_records(record)
+        settlement.action_done()
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            settlement.with_context(rebate_settlement_internal_write=True).write({"partner_id": self.customer_b.id})
+        self.assertEqual(settlement.partner_id, self.customer_a)
+
+    def test_a_balance_line_is_not_created_with_a_context_key(self):
+        order = self.env["sale.order"].create({"partner_id": self.customer_a.id})
+        with self.assertRaisesRegex(UserError, "Use Rebate Balance"):
+            self.env["sale.order.line"].with_context(rebate_balance_apply=True).create({
+                "order_id": order.id, "name": "Forged", "price_unit": -1000.0, "is_rebate_discount": True})
+        self.assertFalse(order.order_line)
