@@ -167,6 +167,13 @@ class TestSecurityRatings(RebateCommon):
                            "partner_id": self.customer_a.id})
         count, average = self.policy._rating_stats()[self.policy.id][:2]
         self.assertEqual((count, average), (1, 5.0))
+        review = self.env["rebate.policy.review"].create({
+            "policy_id": self.policy.id, "date_start": date(2026, 7, 1), "date_end": date(2026, 9, 30)})
+        self.assertEqual((review.rating_count, review.rating_average), (1, 5.0))
+        effect = self.env["rebate.effect.report"].search([
+            ("policy_id", "=", self.policy.id), ("partner_id", "=", self.customer_a.id)])
+        self.assertEqual([(line.rating_count, line.rating_average) for line in effect if line.rating_count],
+                         [(1, 5.0)])
 
     def test_ratings_of_payouts_are_the_rebate_users_to_read_and_nobodys_to_write(self):
         record = self.confirmed_record(amount=120000.0)
