@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .rebate_settlement import UNDO_CONTEXT
+from .rebate_guard import MOVE_LINK_LATER, SETTLEMENT_UNDO, is_lifted, lifted
 
 
 class AccountMove(models.Model):
@@ -36,7 +36,7 @@ class AccountMove(models.Model):
     def _check_rebate_payout_kept(self):
         """A payout's documents stand as long as its settlement does: undoing one behind it would
         leave the records settled and the books saying otherwise."""
-        if self.env.context.get(UNDO_CONTEXT):
+        if is_lifted(SETTLEMENT_UNDO):
             return
         paid = self.filtered(lambda m: m.rebate_settlement_id.state == "done")
         if paid:
@@ -67,14 +67,14 @@ class AccountMove(models.Model):
         self._check_rebate_payout_kept()
         # linked once the reversal is posted and reconciled: sale's paid hook would otherwise
         # post on orders the user may not see
-        reverses = super(AccountMove, self.with_context(rebate_link_later=True))._reverse_moves(
-            default_values_list=default_values_list, cancel=cancel).with_env(self.env)
+        with lifted(MOVE_LINK_LATER):
+            reverses = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
         self._link_copied_rebate_discounts(reverses)
         return reverses
 
     def copy(self, default=None):
         copies = super().copy(default=default)
-        if not self.env.context.get("rebate_link_later"):
+        if not is_lifted(MOVE_LINK_LATER):
             self._link_copied_rebate_discounts(copies)
         return copies
 

@@ -8,6 +8,7 @@ from ..engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Tier, amount_in_bounds, period_containing,
     to_decimal, validate_bounds, validate_tiers,
 )
+from .rebate_guard import POLICY_REVISION, POLICY_STATE, is_lifted, lifted
 from .rebate_policy_tier import check_numbers
 
 # Changing one of these on a policy that already has confirmed records would make those records
@@ -454,6 +455,8 @@ class RebatePolicy(models.Model):
     def create(self, vals_list):
         self.check_access("create")  # before a number is taken: a refused create leaves no gap
         check_numbers(self, vals_list)
+        if any(vals.get("state", "draft") != "draft" for vals in vals_list):
+            raise UserError(self.env._("A policy is created as a draft; it is activated with the Activate button."))
         for vals in vals_list:
             if vals.get("code", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
@@ -462,12 +465,21 @@ class RebatePolicy(models.Model):
 
     def write(self, vals):
         check_numbers(self, [vals])
-        if TERM_FIELDS.intersection(vals) and not self.env.context.get("rebate_policy_revision"):
+        if "state" in vals and not is_lifted(POLICY_STATE):
+            # activate, close, send for approval, back to draft: only the actions move a policy
+            raise UserError(self.env._(
+                "The status of a policy changes with its buttons (Activate, Close, Reset to Draft), not by writing it."))
+        if TERM_FIELDS.intersection(vals) and not is_lifted(POLICY_REVISION):
             self._check_terms_editable()
         if TERM_FIELDS.intersection(vals) or "state" in vals:
             # other terms, other figures in every period: the next run computes them all
             vals = dict(vals, compute_open_from=False, compute_resume_date=False)
         return super().write(vals)
+
+    def _write_state(self, vals):
+        """The one way the actions write ``state`` (see rebate_guard: no client can lift it)."""
+        with lifted(POLICY_STATE):
+            return self.write(vals)
 
     def _check_terms_editable(self):
         """Refuse to change the terms of a policy whose records are already confirmed."""
@@ -519,7 +531,7 @@ class RebatePolicy(models.Model):
                 previous.message_post(body=self.env._(
                     "Replaced by %(version)s from %(date)s.",
                     version=policy._get_html_link(), date=policy.date_start))
-        self.write({"state": "active"})
+        self._write_state({"state": "active"})
         return True
 
     def action_close(self):
@@ -530,7 +542,7 @@ class RebatePolicy(models.Model):
             if not policy.date_end or policy.date_end > today:
                 policy._end_version(max(today, policy.date_start))
             else:
-                policy.write({"state": "closed"})
+                policy._write_state({"state": "closed"})
         return True
 
     def _misc_journal(self):
@@ -562,7 +574,8 @@ class RebatePolicy(models.Model):
                 records=", ".join(frozen[:5].mapped("display_name"))))
         beyond.filtered(lambda r: r.date_start > date_end).unlink()
         shortened = beyond.exists()
-        self.with_context(rebate_policy_revision=True).write({"date_end": date_end, "state": "closed"})
+        with lifted(POLICY_REVISION):
+            self._write_state({"date_end": date_end, "state": "closed"})
         shortened.write({"date_end": date_end})
         for date_start in set(shortened.mapped("date_start")):
             self._compute_period_records(date_start, date_end)
@@ -575,7 +588,7 @@ class RebatePolicy(models.Model):
             if policy._has_frozen_records():
                 raise UserError(self.env._(
                     "Policy %s already has confirmed records: revise it instead.", policy.display_name))
-        self.write({"state": "draft"})
+        self._write_state({"state": "draft"})
         return True
 
     def _default_revision_date(self):
@@ -598,6 +611,10 @@ class RebatePolicy(models.Model):
             raise UserError(self.env._(
                 "Policy %s already has a draft revision: finish or delete it first.", self.display_name))
         date_from = fields.Date.to_date(date_from) or self._default_revision_date()
+        if not MIN_DATE <= date_from <= MAX_DATE:
+            raise UserError(self.env._(
+                "A revision starts between %(first)s and %(last)s, not on %(date)s.",
+                first=format_date(self.env, MIN_DATE), last=format_date(self.env, MAX_DATE), date=date_from))
         if date_from <= self.date_start:
             date_from = self.date_start + timedelta(days=1)
         if self.period != "window":

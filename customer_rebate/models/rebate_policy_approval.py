@@ -8,13 +8,19 @@ again. Two roles, two groups: a small approval of our own rather than OCA's gene
 validation (see the README for why)."""
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
+from .rebate_guard import POLICY_APPROVAL, POLICY_REVISION, POLICY_STATE, is_lifted, lifted
 from .rebate_policy import TERM_FIELDS
+from .rebate_policy_tier import TIER_TERM_FIELDS
 
 FINANCE_GROUP = "customer_rebate.group_rebate_finance_approver"
 MARKETING_GROUP = "customer_rebate.group_rebate_marketing_approver"
-APPROVAL_CONTEXT = "rebate_policy_approval"
+# what the approvers approved: the terms, and how and in what the rebate is paid
+APPROVED_TERM_FIELDS = TERM_FIELDS | {
+    "settlement_method", "goods_product_id", "goods_quantity_mode", "goods_remainder_mode", "balance_max_share",
+    "balance_excluded_product_ids", "balance_validity_months", "credit_note_tax_ids",
+}
 APPROVAL_FIELDS = ("finance_approver_id", "finance_approval_date", "marketing_approver_id", "marketing_approval_date")
 
 
@@ -55,17 +61,39 @@ class RebatePolicy(models.Model):
 
     # ------------------------------------------------------------------ terms change
 
+    @api.constrains("user_id")
+    def _check_user_internal(self):
+        for policy in self:
+            if policy.user_id and policy.user_id.share:
+                raise ValidationError(self.env._(
+                    "The owner of policy %(policy)s must be an internal user, not %(user)s.",
+                    policy=policy.display_name, user=policy.user_id.name))
+
     def write(self, vals):
-        if set(APPROVAL_FIELDS).intersection(vals) and not self.env.context.get(APPROVAL_CONTEXT):
+        if set(APPROVAL_FIELDS + ("approval_requester_id",)).intersection(vals) and not is_lifted(POLICY_APPROVAL):
             raise UserError(self.env._("Approvals are given with the Approve buttons, not written."))
+        changes_terms = APPROVED_TERM_FIELDS.intersection(vals) and not is_lifted(POLICY_REVISION)
+        if changes_terms:
+            self._check_terms_open_to_change()
         result = super().write(vals)
-        if TERM_FIELDS.intersection(vals) and not self.env.context.get("rebate_policy_revision"):
+        if changes_terms:
             self._reset_approval_on_change()
         return result
 
+    def _check_terms_open_to_change(self):
+        """With approval on, a running policy's terms are the ones approved: they change only
+        through a revision, approved again."""
+        running = self.filtered(lambda p: p.approval_required and p.state == "active")
+        if running:
+            raise UserError(self.env._(
+                "The terms of %(policies)s were approved and the policy is running: revise it to change them.",
+                policies=", ".join(running.mapped("display_name"))))
+
     def _write_approval(self, vals):
-        """Approvers read policies, they do not edit them: their approvals are written here only."""
-        self.sudo().with_context(**{APPROVAL_CONTEXT: True}).write(vals)
+        """Approvers read policies, they do not edit them: their approvals are written here only
+        (the guards are lifted in Python, see rebate_guard, never by a context key)."""
+        with lifted(POLICY_APPROVAL, POLICY_STATE):
+            self.sudo().write(vals)
 
     def _reset_approval_on_change(self):
         """New terms were not what the approvers saw: back to draft, approvals cleared."""
@@ -93,14 +121,16 @@ class RebatePolicy(models.Model):
                 raise UserError(self.env._(
                     "Policy %s has no tier: add at least one threshold before asking for approval.",
                     policy.display_name))
-        self.write({"state": "to_approve", "approval_requester_id": self.env.uid})
-        approvers = self.env["res.users"].search([
-            ("all_group_ids", "in", [self.env.ref(FINANCE_GROUP).id, self.env.ref(MARKETING_GROUP).id]),
-            ("share", "=", False)])
+        self.check_access("write")
+        self._write_approval({"state": "to_approve", "approval_requester_id": self.env.uid})
         for policy in self:
+            # the approvers' companies are not the requester's to read: searched in sudo, by domain
+            approvers = self.env["res.users"].sudo().search([
+                ("all_group_ids", "in", [self.env.ref(FINANCE_GROUP).id, self.env.ref(MARKETING_GROUP).id]),
+                ("share", "=", False), ("company_ids", "in", policy.company_id.id)])
             policy.message_post(
                 body=self.env._("Approval requested from finance and marketing."),
-                partner_ids=approvers.filtered(lambda u: policy.company_id in u.company_ids).partner_id.ids,
+                partner_ids=approvers.partner_id.ids,
                 subtype_xmlid="mail.mt_comment")
         return True
 
@@ -120,6 +150,13 @@ class RebatePolicy(models.Model):
                 raise UserError(self.env._(
                     "Policy %(policy)s is already approved for %(role)s by %(user)s.",
                     policy=policy.display_name, role=label, user=policy[user_field].name))
+            if policy.approval_requester_id == self.env.user:
+                raise UserError(self.env._(
+                    "You asked for the approval of policy %s: another person approves it.", policy.display_name))
+            if self.env.user in (policy.finance_approver_id | policy.marketing_approver_id):
+                raise UserError(self.env._(
+                    "You already approved policy %s: the second approval is another person's.",
+                    policy.display_name))
         self._write_approval({user_field: self.env.uid, date_field: fields.Datetime.now()})
         for policy in self:
             policy._notify_requester(self.env._("Approved for %(role)s by %(user)s.", role=label, user=self.env.user.name))
@@ -195,22 +232,27 @@ class RebatePolicyTier(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not is_lifted(POLICY_REVISION):
+            policy_ids = {vals.get("policy_id") for vals in vals_list} - {False, None}
+            self.env["rebate.policy"].browse(policy_ids)._check_terms_open_to_change()
         tiers = super().create(vals_list)
-        if not self.env.context.get("rebate_policy_revision"):
+        if not is_lifted(POLICY_REVISION):
             tiers.policy_id._reset_approval_on_change()
         return tiers
 
     def write(self, vals):
-        if set(APPROVAL_FIELDS).intersection(vals) and not self.env.context.get(APPROVAL_CONTEXT):
-            raise UserError(self.env._("Approvals are given with the Approve buttons, not written."))
+        changes_terms = set(TIER_TERM_FIELDS).intersection(vals) and not is_lifted(POLICY_REVISION)
+        if changes_terms:
+            self.policy_id._check_terms_open_to_change()
         result = super().write(vals)
-        if {"threshold", "rate", "fixed_amount", "sequence", "goods_qty"}.intersection(vals) and \
-                not self.env.context.get("rebate_policy_revision"):
+        if changes_terms:
             self.policy_id._reset_approval_on_change()
         return result
 
     def unlink(self):
         policies = self.policy_id
+        if not is_lifted(POLICY_REVISION):
+            policies._check_terms_open_to_change()
         result = super().unlink()
         policies.exists()._reset_approval_on_change()
         return result

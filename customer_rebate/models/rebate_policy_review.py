@@ -5,7 +5,7 @@ owner gets a review activity; the outcome (keep, revise, close) is recorded with
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, formatLang
 
 from ..engine import iter_periods
@@ -53,7 +53,13 @@ class RebatePolicy(models.Model):
                          JOIN rebate_settlement_paid_record_rel rel ON rel.settlement_id = rt.res_id
                          JOIN rebate_record r ON r.id = rel.record_id
                         WHERE rt.res_model = 'rebate.settlement' AND rt.consumed AND rt.rating >= 1
-                          AND r.policy_id IN %s) AS rated
+                          AND r.policy_id IN %s
+                          -- one rating per payout and customer, the latest: posting again replaces it
+                          AND NOT EXISTS (
+                              SELECT 1 FROM rating_rating later
+                               WHERE later.res_model = 'rebate.settlement' AND later.res_id = rt.res_id
+                                 AND later.partner_id IS NOT DISTINCT FROM rt.partner_id
+                                 AND later.consumed AND later.rating >= 1 AND later.id > rt.id)) AS rated
              GROUP BY policy_id%s""",
             SQL(", date_start") if per_period else SQL(""), HAPPY_RATING, period, tuple(self.ids),
             SQL(", date_start") if per_period else SQL("")))
@@ -156,6 +162,14 @@ class RebatePolicyReview(models.Model):
 
     _period_unique = models.Constraint(
         "UNIQUE(policy_id, date_end)", "A policy is reviewed once per period.")
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for review in self:
+            if review.date_end < review.date_start:
+                raise ValidationError(self.env._(
+                    "A review cannot end (%(end)s) before it starts (%(start)s).",
+                    end=format_date(self.env, review.date_end), start=format_date(self.env, review.date_start)))
 
     @api.depends("policy_id", "date_start", "date_end")
     def _compute_display_name(self):

@@ -1,8 +1,16 @@
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import formatLang
+
+from .rebate_guard import POLICY_REVISION, is_lifted
+
+# a tier's part of its policy's terms
+TIER_TERM_FIELDS = ("threshold", "rate", "fixed_amount", "sequence", "goods_qty")
+# beyond this, a float is a typo or an attack, and Odoo's rounding overflows before any bounds check
+MAX_FLOAT_INPUT = 1e100  # the bounds check (1e12, engine/bounds.py) answers with its own message below it
+MAX_INTEGER_INPUT = 2_147_483_647  # PostgreSQL's integer
 
 
 def check_numbers(model, vals_list):
@@ -15,6 +23,15 @@ def check_numbers(model, vals_list):
                 raise ValidationError(model.env._(
                     "%(field)s must be a number, not %(value)s.",
                     field=field._description_string(model.env), value=value))
+            if field and field.type in ("float", "monetary") and isinstance(value, (int, float)) and \
+                    abs(value) > MAX_FLOAT_INPUT:
+                raise ValidationError(model.env._(
+                    "%(field)s is out of range: %(value)s is more than %(max)s.",
+                    field=field._description_string(model.env), value=value, max="1e100"))
+            if field and field.type == "integer" and isinstance(value, int) and abs(value) > MAX_INTEGER_INPUT:
+                raise ValidationError(model.env._(
+                    "%(field)s is out of range: %(value)s is more than %(max)s.",
+                    field=field._description_string(model.env), value=value, max=MAX_INTEGER_INPUT))
 
 
 class RebatePolicyTier(models.Model):
@@ -77,7 +94,7 @@ class RebatePolicyTier(models.Model):
     def create(self, vals_list):
         check_numbers(self, vals_list)
         tiers = super().create(vals_list)
-        if not self.env.context.get("rebate_policy_revision"):
+        if not is_lifted(POLICY_REVISION):
             tiers.policy_id._check_terms_editable()
         tiers.policy_id._require_full_compute()
         return tiers
@@ -85,8 +102,9 @@ class RebatePolicyTier(models.Model):
     def write(self, vals):
         check_numbers(self, [vals])
         # a tier is part of its policy's terms: the same freeze applies
-        if {"threshold", "rate", "fixed_amount", "sequence"}.intersection(vals) and \
-                not self.env.context.get("rebate_policy_revision"):
+        if "policy_id" in vals and any(tier.policy_id.id != vals["policy_id"] for tier in self):
+            raise UserError(self.env._("A tier belongs to its policy: add a new tier to the other policy instead."))
+        if set(TIER_TERM_FIELDS).intersection(vals) and not is_lifted(POLICY_REVISION):
             self.policy_id._check_terms_editable()
         if {"threshold", "rate", "fixed_amount", "sequence", "policy_id"}.intersection(vals):
             self.policy_id._require_full_compute()

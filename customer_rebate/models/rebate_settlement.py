@@ -7,6 +7,7 @@ from odoo.tools import SQL, float_round, formatLang
 from odoo.tools.float_utils import float_is_zero
 
 from ..engine import to_decimal
+from .rebate_guard import SETTLEMENT_INTERNAL, SETTLEMENT_UNDO, is_lifted, lifted
 
 METHODS = [("credit_note", "Credit Note"), ("cash", "Cash"), ("goods", "Goods"), ("discount", "Rebate Balance")]
 
@@ -20,10 +21,9 @@ def signed_line(account, amount, **values):
 # Fields a person may still change on a settlement that is done or cancelled: its notes and its
 # chatter. Everything else is the record of a payout that was made.
 OPEN_FIELDS_AFTER_PAYOUT = frozenset({"note", "notice_sent"})
-INTERNAL_WRITE = "rebate_settlement_internal_write"
-# Context key under which the settlement itself undoes its documents (see account_move.py and
-# stock_picking.py, which refuse it to anyone else while the settlement stands).
-UNDO_CONTEXT = "rebate_settlement_undo"
+# The settlement itself writes its paid-out fields and undoes its documents under guards lifted in
+# Python (rebate_guard.SETTLEMENT_INTERNAL / SETTLEMENT_UNDO), never under a context key a client
+# could send: account_move.py, stock_move.py and stock_picking.py refuse the undo to anyone else.
 
 
 class RebateSettlement(models.Model):
@@ -168,7 +168,7 @@ class RebateSettlement(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.context.get(INTERNAL_WRITE) and any(s.state != "draft" for s in self):
+        if not is_lifted(SETTLEMENT_INTERNAL) and any(s.state != "draft" for s in self):
             changed = {
                 name for name in vals
                 if name not in OPEN_FIELDS_AFTER_PAYOUT and not name.startswith(("message_", "activity_"))
@@ -183,7 +183,8 @@ class RebateSettlement(models.Model):
         return super().write(vals)
 
     def _write_internal(self, vals):
-        return self.with_context(**{INTERNAL_WRITE: True}).write(vals)
+        with lifted(SETTLEMENT_INTERNAL):
+            return self.write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_not_draft(self):
@@ -827,13 +828,16 @@ class RebateSettlement(models.Model):
         self.invalidate_recordset(["paid_record_ids"])
 
     def action_cancel(self):
+        with lifted(SETTLEMENT_UNDO):
+            return self._action_cancel_undo()
+
+    def _action_cancel_undo(self):
         """Undo the payout: reverse its entries or credit note, cancel its open transfers and
         return what was delivered, and put the records back to confirmed so they can be settled
         again. The settlement keeps what it paid and for which records."""
         for settlement in self:
             if settlement.state == "cancelled":
                 continue
-            settlement = settlement.with_context(**{UNDO_CONTEXT: True})
             carried_to = settlement.remainder_carried_to_id
             if carried_to.state == "done":
                 raise UserError(self.env._(

@@ -18,3 +18,15 @@ class RebateSettlement(models.Model):
         """The link of one face in the notice (creates the rating token on first use)."""
         self.ensure_one()
         return f"{self.get_base_url()}/rate/{self._rating_get_access_token()}/{score}"
+
+    # a payout is rated from the notice's faces (rating pages, with the rating's token); a rating
+    # sent with each chatter post would give one customer as many ratings as posts: ignored here
+    def _get_allowed_message_params(self):
+        return super()._get_allowed_message_params() - {"rating_value"}
+
+    def message_post(self, **kwargs):
+        kwargs.pop("rating_value", None)
+        return super().message_post(**kwargs)
+
+    def _message_update_content(self, message, /, *, body, rating_value=None, **kwargs):
+        return super()._message_update_content(message, body=body, **kwargs)

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import format_amount
 
-from .sale_order_line import BALANCE_CONTEXT
+from .rebate_guard import BALANCE_APPLY, lifted
 
 
 class SaleOrder(models.Model):
@@ -130,6 +130,12 @@ class SaleOrder(models.Model):
                 currency=self.company_id.currency_id.name, order_currency=self.currency_id.name))
 
     def action_apply_rebate_balance(self, amount=None):
+        # the balance writes its own lines: the guard is lifted in Python (rebate_guard), no
+        # context key a client could send
+        with lifted(BALANCE_APPLY):
+            return self._apply_rebate_balance(amount)
+
+    def _apply_rebate_balance(self, amount=None):
         """Add discount lines paid with the customer's balance, up to ``amount`` (None: as much as
         the policies allow). Each line is split per tax like the goods it discounts, so the invoice
         states sale and discount separately and VAT is computed on the net. Applying again
@@ -169,7 +175,6 @@ class SaleOrder(models.Model):
                 amount=format_amount(self.env, amount, self.currency_id)))
         commands = []
         left = amount
-        self = self.with_context(**{BALANCE_CONTEXT: True})  # noqa: PLW0642 - the balance writes its own lines
         for balance, balance_usable, _cap, lines in plan:
             use = min(left, balance_usable)
             if self.currency_id.is_zero(use):

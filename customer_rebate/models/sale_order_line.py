@@ -2,8 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
-# Context under which the balance itself writes its discount lines (see sale_order.py).
-BALANCE_CONTEXT = "rebate_balance_apply"
+# the balance itself writes its discount lines (sale_order.py) under a guard lifted in Python
+from .rebate_guard import BALANCE_APPLY, BALANCE_SYNC, is_lifted, lifted
 
 
 class SaleOrderLine(models.Model):
@@ -89,22 +89,23 @@ class SaleOrderLine(models.Model):
         for line in self.filtered(lambda l: l.is_rebate_discount and l.order_id.state == "sale"):
             invoiced = max(line.qty_invoiced, 0.0)
             if line.product_uom_id.compare(line.product_uom_qty, invoiced) > 0:
-                line.with_context(skip_procurement=True, rebate_balance_sync=True).product_uom_qty = invoiced
+                with lifted(BALANCE_SYNC):
+                    line.with_context(skip_procurement=True).product_uom_qty = invoiced
 
     @api.model_create_multi
     def create(self, vals_list):
         # a discount paid with a balance is made by the balance (action_apply_rebate_balance),
         # never typed in or sent over RPC: it would move a customer's balance at will
-        if not self.env.context.get(BALANCE_CONTEXT) and any(
+        if not is_lifted(BALANCE_APPLY) and any(
                 vals.get("is_rebate_discount") or vals.get("rebate_balance_id") for vals in vals_list):
             raise UserError(self.env._("Rebate balance lines are added with Use Rebate Balance on a quotation."))
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.context.get(BALANCE_CONTEXT) and {"is_rebate_discount", "rebate_balance_id"} & set(vals):
+        if not is_lifted(BALANCE_APPLY) and {"is_rebate_discount", "rebate_balance_id"} & set(vals):
             raise UserError(self.env._("Rebate balance lines are added with Use Rebate Balance on a quotation."))
         # a discount paid with the balance is changed through the balance, not by hand, once used
-        if not self.env.context.get("rebate_balance_sync") and {"price_unit", "product_uom_qty", "tax_ids",
+        if not is_lifted(BALANCE_SYNC) and {"price_unit", "product_uom_qty", "tax_ids",
                                                                  "discount"} & set(vals):
             used = self.filtered(lambda l: l.is_rebate_discount and l.order_id.state not in ("draft", "sent"))
             if used:

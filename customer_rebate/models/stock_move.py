@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from .rebate_settlement import UNDO_CONTEXT
+from .rebate_guard import SETTLEMENT_UNDO, is_lifted
 
 
 class StockMove(models.Model):
@@ -30,7 +30,7 @@ class StockMove(models.Model):
     def _check_rebate_goods_owed(self, moves):
         """What a paid goods rebate still has to deliver is not dropped behind the settlement (the
         "no backorder" choice included): it stays a backorder, or the settlement is cancelled."""
-        if self.env.context.get(UNDO_CONTEXT):
+        if is_lifted(SETTLEMENT_UNDO):
             return
         if moves:
             raise UserError(self.env._(

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .rebate_settlement import UNDO_CONTEXT
+from .rebate_guard import SETTLEMENT_UNDO, is_lifted
 
 
 class StockPicking(models.Model):
@@ -18,7 +18,7 @@ class StockPicking(models.Model):
             picking.rebate_settlement_id = picking.move_ids.rebate_settlement_id[:1]
 
     def _check_rebate_delivery_kept(self):
-        if self.env.context.get(UNDO_CONTEXT):
+        if is_lifted(SETTLEMENT_UNDO):
             return
         paid = self.filtered(lambda p: p.rebate_settlement_id.state == "done" and p.state != "done")
         if paid:

@@ -29,7 +29,13 @@ class RebateEffectReport(models.Model):
                              JOIN rebate_settlement_paid_record_rel rel ON rel.settlement_id = rt.res_id
                              JOIN rebate_record r ON r.id = rel.record_id
                             WHERE rt.res_model = 'rebate.settlement' AND rt.consumed AND rt.rating >= 1
-                              AND r.policy_id IN %s) AS rated
+                              AND r.policy_id IN %s
+                              -- one rating per payout and customer, the latest (as in _rating_stats)
+                              AND NOT EXISTS (
+                                  SELECT 1 FROM rating_rating later
+                                   WHERE later.res_model = 'rebate.settlement' AND later.res_id = rt.res_id
+                                     AND later.partner_id IS NOT DISTINCT FROM rt.partner_id
+                                     AND later.consumed AND later.rating >= 1 AND later.id > rt.id)) AS rated
                  GROUP BY policy_id, partner_id, date_start""",
                 HAPPY_RATING, tuple(policies.ids)))
             stats = {tuple(row[:3]): row[3:] for row in self.env.cr.fetchall()}

@@ -56,3 +56,4 @@ from . import test_settlement_follow
 from . import test_projection_box
 from . import test_tours
 from . import test_tours_backoffice
+from . import test_security_approval

@@ -6,6 +6,7 @@ from odoo import Command, http
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
+from ..models.rebate_guard import POLICY_REVISION, lifted
 from .common import RebateCommon
 
 
@@ -166,7 +167,8 @@ class TestBalanceDiscount(BalanceCommon):
         self.assertEqual(self.balance(), 6000.0)
 
     def test_what_is_left_expires_back_to_the_expense(self):
-        self.policy.with_context(rebate_policy_revision=True).balance_validity_months = 3
+        with lifted(POLICY_REVISION):
+            self.policy.balance_validity_months = 3
         self.settlement.action_cancel()
         settlement = self.env["rebate.settlement"]._create_from_records(self.record, date="2026-10-15")
         settlement.action_done()

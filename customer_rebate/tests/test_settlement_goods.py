@@ -1,6 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.rebate_guard import POLICY_REVISION, lifted
 from .common import RebateCommon
 
 
@@ -46,7 +47,8 @@ class TestSettlementGoods(RebateCommon):
 
     def test_fixed_quantity_per_tier(self):
         self.policy.goods_quantity_mode = "fixed"
-        self.policy.with_context(rebate_policy_revision=True).tier_ids.goods_qty = 12.0
+        with lifted(POLICY_REVISION):
+            self.policy.tier_ids.goods_qty = 12.0
         settlement = self.settle()
         self.assertEqual(settlement.picking_id.move_ids.product_uom_qty, 12.0)
         self.assertEqual(settlement.goods_remainder, 0.0)

@@ -30,14 +30,18 @@ class TestTours(RebateCommon, HttpCase):
         self.env.company.rebate_approval = True
         approver = new_test_user(
             self.env, login="rebate_tour_approver", password="rebate_tour_approver",
-            groups="customer_rebate.group_rebate_manager,customer_rebate.group_rebate_finance_approver,"
-                   "customer_rebate.group_rebate_marketing_approver",
+            groups="customer_rebate.group_rebate_manager,customer_rebate.group_rebate_finance_approver",
+            company_id=self.env.company.id)
+        marketing = new_test_user(
+            self.env, login="rebate_tour_marketing", groups="customer_rebate.group_rebate_marketing_approver",
             company_id=self.env.company.id)
         self.policy.action_request_approval()
+        # two people approve: marketing here, finance in the browser
+        self.policy.with_user(marketing).action_approve_marketing()
         self.start_tour(f"/odoo/action-customer_rebate.rebate_policy_action/{self.policy.id}",
                         "customer_rebate_policy_approval", login=approver.login)
         self.assertEqual(self.policy.state, "active")
-        self.assertEqual((self.policy.finance_approver_id, self.policy.marketing_approver_id), (approver, approver))
+        self.assertEqual((self.policy.finance_approver_id, self.policy.marketing_approver_id), (approver, marketing))
 
     def test_salesperson_sees_the_projection_on_a_quotation(self):
         self.policy.action_activate()
