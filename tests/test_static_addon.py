@@ -143,3 +143,11 @@ def test_readme_rst_is_built_from_the_fragments():
     result = subprocess.run([sys.executable, "scripts/readme.py", "--check"], cwd=ADDON.parent,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
+
+
+def test_every_python_file_has_the_license_header():
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "scripts/license_headers.py", "--check"], cwd=ADDON.parent,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, "without the license header (run scripts/license_headers.py):\n" + result.stdout

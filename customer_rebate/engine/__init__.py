@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Pure rebate rules: periods, tier maths, projections and rounding.
 
 Nothing here imports ``odoo``: the models translate records into these plain values (``Decimal``

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """What a policy's terms may hold: the limits within which the rules stay exact and fast.
 
 Money and thresholds are floats in the database and Decimals here. A float keeps 15 significant

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Rebate periods: calendar months, quarters, half years and years, or the policy's whole window.
 
 A policy's periods are the calendar periods that meet its date range, each clipped to that range,

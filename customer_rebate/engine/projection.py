@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Projection: where a customer stands in the current period, what a document in progress adds,
 and how much more reaches the next tier. Shown on orders and invoices while customers still buy."""
 

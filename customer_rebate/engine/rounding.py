@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Money rounding without float drift.
 
 Odoo stores monetary values as floats; rules are computed on ``Decimal`` built from the float's

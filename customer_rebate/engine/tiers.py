@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Tier maths: which tier a base reaches and what it earns.
 
 ``measure`` is what thresholds are compared with (the sales amount, or the quantity bought);

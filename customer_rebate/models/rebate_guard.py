@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Guards that only the addon's own Python code can lift.
 
 A key in ``env.context`` is no way to lift a guard: any RPC client sends the context it wants

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Customer notices: "rebate earned" when a record is confirmed, "rebate paid" when its settlement
 is done. Each is posted in the chatter with the statement attached, once per event."""
 

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Approval of a policy by finance and marketing (与财务部及市场部密切协作) before it runs.
 
 Where the company's ``rebate_approval`` setting is on, a draft policy is sent for approval

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """How a policy turns posted invoices into rebate records (one aggregated query per policy and
 period, the engine for the rules, batched writes) and into projections for orders and invoices."""
 

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Regular reviews of a policy (定期审核与优化): when a period closes, at the policy's cadence, its
 owner gets a review activity; the outcome (keep, revise, close) is recorded with a note, and
 "revise" starts the new version."""

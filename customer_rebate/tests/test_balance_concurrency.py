@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 from odoo import Command, SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
@@ -15,12 +18,12 @@ class TestBalanceConcurrency(BaseCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             partner = env["res.partner"].create({"name": "Two orders customer"})
-            liability = env["account.account"].search([("account_type", "=", "liability_current")], limit=1)
+            liability = env["account.account"].search([("account_type", "=", "liability_current"), ("company_ids", "in", env.company.id)], limit=1)
             policy = env["rebate.policy"].create({
                 "name": "Two orders policy", "period": "quarter", "date_start": "2026-01-01",
                 "settlement_method": "discount", "balance_account_id": liability.id, "balance_max_share": 0.0,
-                "journal_id": env["account.journal"].search([("type", "=", "general")], limit=1).id,
-                "expense_account_id": env["account.account"].search([("account_type", "=", "expense")], limit=1).id,
+                "journal_id": env["account.journal"].search([("type", "=", "general"), ("company_id", "=", env.company.id)], limit=1).id,
+                "expense_account_id": env["account.account"].search([("account_type", "=", "expense"), ("company_ids", "in", env.company.id)], limit=1).id,
                 "tier_ids": [Command.create({"threshold": 0, "rate": 5})],
             })
             balance = env["rebate.balance"]._get_or_create(partner, policy)

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Long random sequences of sales, credit notes, computations and payouts keep the books right.
 
 Each seed drives one company with four policies at once (cash with an accrual; credit note with a

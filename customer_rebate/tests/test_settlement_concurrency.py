@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 from datetime import timedelta
 
 from odoo import Command, SUPERUSER_ID, api, fields
@@ -21,8 +24,8 @@ class TestSettlementConcurrency(BaseCase):
             policy = env["rebate.policy"].create({
                 "name": "Two clicks policy", "period": "quarter", "date_start": last_quarter_day.replace(month=1, day=1),
                 "settlement_method": "cash",
-                "journal_id": env["account.journal"].search([("type", "=", "general")], limit=1).id,
-                "expense_account_id": env["account.account"].search([("account_type", "=", "expense")], limit=1).id,
+                "journal_id": env["account.journal"].search([("type", "=", "general"), ("company_id", "=", env.company.id)], limit=1).id,
+                "expense_account_id": env["account.account"].search([("account_type", "=", "expense"), ("company_ids", "in", env.company.id)], limit=1).id,
                 "tier_ids": [Command.create({"threshold": 0, "rate": 5})],
             })
             record = env["rebate.record"].create({

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 from . import rebate_compute_wizard
 from . import rebate_settle_wizard
 from . import rebate_export_wizard

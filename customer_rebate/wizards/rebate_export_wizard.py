@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """返利明细报表 / 返利汇总报表 as XLSX: one row per record (detail), or totals per customer, policy and
 period (summary). Rows are streamed (xlsxwriter's constant_memory) and records read in chunks, so
 a hundred thousand records do not grow the server's memory with them."""

@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Amounts in Chinese capital numerals (金额大写), as banks and fapiao require: 人民币壹仟贰佰伍拾贰元伍角,
 人民币陆仟元整. Pure Python over cn2an (what Odoo's l10n_cn uses for its vouchers): no Odoo import."""
 

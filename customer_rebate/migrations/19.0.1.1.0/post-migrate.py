@@ -1,3 +1,6 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
 """Portal customers see final rebates only (confirmed and settled records, paid settlements).
 
 The portal rules are in a ``noupdate`` block of ``security/rebate_security.xml``, which an update
