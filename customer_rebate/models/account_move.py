@@ -92,10 +92,12 @@ class AccountMove(models.Model):
             return (line.move_id.commercial_partner_id.id, line.account_id.id, line.product_id.id, line.name,
                     line.currency_id.round(line.price_unit), abs(line.quantity))
 
-        originals = {line: line._rebate_sale_lines() for line in self.line_ids.filtered("is_rebate_discount")}
+        originals = self.line_ids.filtered("is_rebate_discount")._rebate_sale_line_map()
+        copies = copied_moves.line_ids.filtered("is_rebate_discount")
+        copy_links = copies._rebate_sale_line_map()
         unlinked = []
-        for copy in copied_moves.line_ids.filtered("is_rebate_discount"):
-            sale_lines = copy._rebate_sale_lines()
+        for copy in copies:
+            sale_lines = copy_links[copy]
             if not sale_lines:
                 unlinked.append(copy)
                 continue
@@ -123,7 +125,8 @@ class AccountMove(models.Model):
             lines = move.line_ids.filtered("is_rebate_discount")
             if not lines or move.reversed_entry_id.line_ids.filtered("is_rebate_discount"):
                 continue
-            orphans = lines.filtered(lambda line: not line._rebate_sale_lines().filtered("is_rebate_discount"))
+            links = lines._rebate_sale_line_map()
+            orphans = lines.filtered(lambda line: not links[line].filtered("is_rebate_discount"))
             if orphans:
                 raise UserError(self.env._(
                     "%(move)s: line %(line)s is marked as paid with a rebate balance but comes from no order's "

@@ -34,12 +34,18 @@ class AccountMoveLine(models.Model):
                 "line: credit or cancel the invoice, which gives the balance back."))
 
     def _rebate_sale_lines(self):
-        """The order lines of these invoice lines, whoever reads them. The cache holds what the
-        current user may see, so it is read afresh as superuser and dropped afterwards."""
+        """The order lines of these invoice lines, whoever reads them."""
+        return self.env["sale.order.line"].sudo().union(*self._rebate_sale_line_map().values())
+
+    def _rebate_sale_line_map(self):
+        """``{invoice line: its order lines}`` in one read, whoever reads them. The cache holds
+        what the current user may see, so it is read afresh as superuser and dropped afterwards."""
         self._forget_rebate_sale_lines()
-        sale_lines = self.sudo().sale_line_ids
+        lines = self.sudo()
+        lines.fetch(["sale_line_ids"])
+        links = {line: line.sale_line_ids for line in lines}
         self._forget_rebate_sale_lines()
-        return sale_lines
+        return links
 
     def _forget_rebate_sale_lines(self):
         # both sides of the link: the cache is shared by every user of the transaction, and what

@@ -16,6 +16,14 @@ def pdf_text(pdf):
     return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
+def skip_without_pdf_tools(test_class):
+    """One clear skip line where wkhtmltopdf or pdftotext is missing, never a silent pass."""
+    missing = [tool for tool in ("wkhtmltopdf", "pdftotext") if not shutil.which(tool)]
+    if missing:
+        test_class.skipTest(test_class, "SKIPPED real PDF rendering: %s not installed (Debian packages "
+                                        "wkhtmltopdf, poppler-utils)" % ", ".join(missing))
+
+
 @tagged("post_install", "-at_install")
 class TestReportPdf(RebateCommon, HttpCase):
     """The statement and the invoice with its rebate box as real PDFs (wkhtmltopdf), read back."""
@@ -23,10 +31,7 @@ class TestReportPdf(RebateCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        missing = [tool for tool in ("wkhtmltopdf", "pdftotext") if not shutil.which(tool)]
-        if missing:
-            cls.skipTest(cls, "SKIPPED real PDF rendering: %s not installed (Debian packages wkhtmltopdf, "
-                              "poppler-utils)" % ", ".join(missing))
+        skip_without_pdf_tools(cls)
 
     def render_pdf(self, report, records):
         pdf, report_format = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(

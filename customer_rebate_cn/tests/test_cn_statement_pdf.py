@@ -1,12 +1,11 @@
 # Copyright 2026 customer_rebate developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-import shutil
 import subprocess
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.customer_rebate.tests.test_report_pdf import pdf_text
+from odoo.addons.customer_rebate.tests.test_report_pdf import pdf_text, skip_without_pdf_tools
 
 from .common import RebateCnCommon
 
@@ -18,10 +17,7 @@ class TestCnStatementPdf(RebateCnCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        missing = [tool for tool in ("wkhtmltopdf", "pdftotext") if not shutil.which(tool)]
-        if missing:
-            cls.skipTest(cls, "SKIPPED real PDF rendering: %s not installed (Debian packages wkhtmltopdf, "
-                              "poppler-utils)" % ", ".join(missing))
+        skip_without_pdf_tools(cls)
         fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, check=False).stdout.decode()
         if "WenQuanYi Micro Hei" not in fonts:
             cls.skipTest(cls, "SKIPPED the Chinese PDF read back: font WenQuanYi Micro Hei not installed (Debian "
