@@ -69,13 +69,11 @@ class RebatePolicyPortal(RebatePortal):
 
     @route(["/my/rebates/settlement/<int:settlement_id>"], type="http", auth="user", website=True)
     def portal_my_rebate_settlement(self, settlement_id, **kw):
-        settlement = request.env["rebate.settlement"].browse(settlement_id)
         try:
-            settlement.check_access("read")
-            settlement.exists().ensure_one()
-        except (AccessError, MissingError, ValueError):
+            settlement_sudo = self._document_check_access("rebate.settlement", settlement_id)
+        except (AccessError, MissingError):
             return request.redirect("/my")
         values = self._rebate_layout_values("rebate_settlement")
-        values.update({"settlement": settlement.sudo(), "object": settlement,
+        values.update({"settlement": settlement_sudo, "object": settlement_sudo.with_user(request.env.user),
                        "disable_composer": False})
         return request.render("customer_rebate.portal_my_rebate_settlement", values)

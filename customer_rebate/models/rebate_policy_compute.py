@@ -12,7 +12,7 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import LockError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, float_compare, format_date, formatLang
 
@@ -641,13 +641,22 @@ class RebatePolicy(models.Model):
         ]
 
     def _lock_for_compute(self):
-        """Serialize computations of the same policy. Updating the policy row makes a concurrent
-        run wait, then fail with a serialization error that Odoo's request and cron handling
+        """One computation of a policy at a time. The policy rows are locked the ORM's way; a run
+        that meets another one still at work is told so at once rather than queueing behind it
+        (the daily job skips such a policy). The stamp makes a run whose snapshot predates the
+        other's commit fail with a serialization error, which Odoo's request and cron handling
         retry on a fresh snapshot, where the records of the first run are seen: no duplicates."""
-        self.env.cr.execute(
-            "UPDATE rebate_policy SET last_compute_date = NOW() AT TIME ZONE 'UTC' WHERE id IN %s",
-            [tuple(self.ids)])
-        self.invalidate_recordset(["last_compute_date"])
+        try:
+            self.lock_for_update()
+        except LockError:
+            busy = self - self.try_lock_for_update()
+            raise UserError(self.env._(
+                "Rebates of %(policies)s are being computed right now, by the daily job or another "
+                "user. Try again when that run has finished.",
+                policies=", ".join(busy.sudo().mapped("display_name")))) from None
+        # the stamp is bookkeeping of the run, not a change of the policy's terms
+        self.sudo().write({"last_compute_date": fields.Datetime.now()})
+        self.flush_recordset(["last_compute_date"])
 
     def _check_compute_access(self):
         """Computing creates, rewrites and removes records and stamps the policies: checked before

@@ -52,6 +52,7 @@ from . import test_policy_review
 from . import test_settlement_rating
 from . import test_portal_terms
 from . import test_portal_statement_chatter
+from . import test_portal_pager
 from . import test_policy_activation
 from . import test_customer_side
 from . import test_record_worklist

@@ -7,14 +7,16 @@ from odoo import Command, SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install")
 class TestRecordConcurrency(BaseCase):
     """Two computations of the same policy at the same moment, in two real transactions (not the
-    test's single cursor): the second waits for the first, is retried the way Odoo retries a
-    request, and both end with one record per customer and period, and no error."""
+    test's single cursor): a run that meets another one at work is told so at once; one that
+    started before the other committed is retried the way Odoo retries a request; both end with
+    one record per customer and period."""
 
     def setUp(self):
         super().setUp()
@@ -81,4 +83,25 @@ class TestRecordConcurrency(BaseCase):
                        [self.policy_id])
             rows = cr.fetchall()
         self.assertEqual([row[3] for row in rows if row[0] == self.partner_id], [6000.0])
+        self.assertEqual(len(rows), len({(row[0], row[1], row[2]) for row in rows}), "no duplicates")
+
+    def test_a_run_meeting_another_at_work_is_told_so(self):
+        with self.registry.cursor() as first, self.registry.cursor() as second:
+            env1 = api.Environment(first, SUPERUSER_ID, {})
+            env2 = api.Environment(second, SUPERUSER_ID, {})
+            env1["rebate.policy"].browse(self.policy_id)._compute_records()
+            env1.flush_all()
+            # the first run holds the policy's row until it commits
+            with self.assertRaisesRegex(UserError, "Concurrent policy.*being computed right now"):
+                env2["rebate.policy"].browse(self.policy_id)._compute_records()
+            second.rollback()
+            first.commit()
+            # once the first run is over, the next one computes normally and finds its records
+            self.assertFalse(env2["rebate.policy"].browse(self.policy_id)._compute_records())
+            second.commit()
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT partner_id, date_start, revision, amount FROM rebate_record WHERE policy_id = %s",
+                       [self.policy_id])
+            rows = cr.fetchall()
+        self.assertEqual([row[3] for row in rows if row[0] == self.partner_id and row[3]], [6000.0])
         self.assertEqual(len(rows), len({(row[0], row[1], row[2]) for row in rows}), "no duplicates")
