@@ -33,6 +33,8 @@
         "views/res_partner_views.xml",
         "views/rebate_balance_views.xml",
         "views/sale_order_views.xml",
+        "views/account_move_views.xml",
+        "views/stock_picking_views.xml",
         "wizards/rebate_balance_apply_wizard_views.xml",
         "views/rebate_projection_templates.xml",
         "views/rebate_portal_templates.xml",
