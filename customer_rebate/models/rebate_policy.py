@@ -612,11 +612,11 @@ class RebatePolicy(models.Model):
             raise UserError(self.env._("Only an active policy can be revised (%s).", self.display_name))
         if self.next_policy_ids.filtered(lambda p: p.state == "draft"):
             raise UserError(self.env._(
-                "Policy %s already has a draft revision: finish or delete it first.", self.display_name))
+                "Policy %s already has a draft new version: finish or delete it first.", self.display_name))
         date_from = fields.Date.to_date(date_from) or self._default_revision_date()
         if not MIN_DATE <= date_from <= MAX_DATE:
             raise UserError(self.env._(
-                "A revision starts between %(first)s and %(last)s, not on %(date)s.",
+                "A new version starts between %(first)s and %(last)s, not on %(date)s.",
                 first=format_date(self.env, MIN_DATE), last=format_date(self.env, MAX_DATE), date=date_from))
         if date_from <= self.date_start:
             date_from = self.date_start + timedelta(days=1)
@@ -624,7 +624,7 @@ class RebatePolicy(models.Model):
             period = period_containing(self.period, date_from, self.date_start)
             if period.date_start != date_from:
                 raise UserError(self.env._(
-                    "A revision takes over at the start of a period (%(date)s here): from %(asked)s, the "
+                    "A new version takes over at the start of a period (%(date)s here): from %(asked)s, the "
                     "customers' period would be split between two versions and neither half might reach a tier.",
                     date=period.date_start if period.date_start > self.date_start else period.date_end + timedelta(days=1),
                     asked=date_from))
@@ -637,7 +637,7 @@ class RebatePolicy(models.Model):
             "date_start": date_from,
             "date_end": self.date_end if self.date_end and self.date_end >= date_from else False,
         })
-        self.message_post(body=self.env._("Revision %s drafted.", revision._get_html_link()))
+        self.message_post(body=self.env._("New version %s drafted.", revision._get_html_link()))
         return {
             "type": "ir.actions.act_window",
             "res_model": "rebate.policy",

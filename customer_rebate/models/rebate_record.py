@@ -38,8 +38,9 @@ class RebateRecord(models.Model):
     date_start = fields.Date(string="Period Start", required=True, readonly=True)
     date_end = fields.Date(string="Period End", required=True, readonly=True)
     period_label = fields.Char(string="Period", compute="_compute_period_label")
+    # "adjustment" for a record, "version" for a policy: two words for two things
     revision = fields.Integer(
-        readonly=True, default=0,
+        string="Adjustment No.", readonly=True, default=0,
         help="0 for the period's record; 1, 2… for adjustments made after it was confirmed.")
     is_adjustment = fields.Boolean(compute="_compute_is_adjustment")
     base_amount = fields.Monetary(

@@ -60,7 +60,7 @@ class TestPolicyStates(RebateCommon):
         self.assertEqual(revision.tier_ids.mapped("rate"), [5.0])
         self.assertNotEqual(revision.tier_ids, self.policy.tier_ids)
         self.assertEqual(self.policy.state, "active", "the old version runs until the new one starts")
-        with self.assertRaisesRegex(UserError, "already has a draft revision"):
+        with self.assertRaisesRegex(UserError, "already has a draft new version"):
             self.policy.action_revise()
 
         revision.tier_ids.rate = 6.0

@@ -146,7 +146,7 @@ class TestSecurityBadInput(RebateCommon):
 
     def test_revision_far_in_the_future(self):
         self.policy.action_activate()
-        with self.assertRaisesRegex(UserError, "A revision starts between"):
+        with self.assertRaisesRegex(UserError, "A new version starts between"):
             self.policy.action_revise(date_from="9999-10-01")
 
     def test_review_dates(self):
