@@ -8,6 +8,7 @@ import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import RebateCommon
@@ -198,3 +199,41 @@ class TestExportXlsxContent(RebateCommon):
         self.assertTrue(all("300.00" in row[7] for row in fixed), "the tier says the amount")
         rated = [row for row in rows if row[1] == self.policy.display_name]
         self.assertEqual({row[8] for row in rated}, {5.0})
+
+
+@tagged("post_install", "-at_install")
+class TestExportCurrencies(RebateCommon):
+    """A user of two companies in two currencies exports one company at a time: a total never
+    adds yuan to dollars."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.record_a = cls.confirmed_record()  # 6,000 in the test company's currency
+        cny = cls.env.ref("base.CNY")
+        cny.active = True
+        other = cls.setup_other_company(name="Shanghai branch", currency_id=cny.id)
+        cls.other = other["company"]
+        other_policy = cls.create_policy(
+            company_id=cls.other.id, expense_account_id=other["default_account_expense"].id,
+            journal_id=other["default_journal_misc"].id)
+        cls.record_cn = cls.confirmed_record(policy=other_policy, amount=200000.0)  # ¥10,000
+        cls.env.user.company_ids |= cls.other
+
+    def export(self, company, **values):
+        wizard = self.env["rebate.export.wizard"].with_company(company).with_context(
+            allowed_company_ids=[company.id, *(self.env.user.company_ids - company).ids]).create(values)
+        wizard.action_export()
+        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)), data_only=True)
+
+    def test_each_company_exports_its_own_records_in_its_currency(self):
+        self.assertNotEqual(self.record_a.currency_id, self.record_cn.currency_id)
+        for company, record in ((self.env.company, self.record_a), (self.other, self.record_cn)):
+            rows = list(self.export(company, report="detail").worksheets[0].iter_rows(min_row=2, values_only=True))
+            data, total = rows[:-1], rows[-1]
+            self.assertEqual([row[9] for row in data], [record.amount], company.name)
+            self.assertEqual(total[9], record.amount, "the total is of one currency")
+
+    def test_selected_records_of_two_currencies_are_refused(self):
+        with self.assertRaisesRegex(UserError, "several currencies"):
+            self.export(self.env.company, report="detail", record_ids=[(6, 0, (self.record_a | self.record_cn).ids)])

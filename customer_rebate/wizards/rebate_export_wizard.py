@@ -64,7 +64,9 @@ class RebateExportWizard(models.TransientModel):
             raise UserError(self.env._("The periods cannot end before they start."))
         if self.record_ids:
             return [("id", "in", self.record_ids.ids)]
-        domain = [("state", "!=", "cancelled")]
+        # the current company's records, in its currency: several companies would add up
+        # amounts of different currencies in one total
+        domain = [("state", "!=", "cancelled"), ("company_id", "=", self.env.company.id)]
         if not self.include_estimates:
             domain.append(("state", "!=", "draft"))
         if self.date_from:
@@ -79,8 +81,18 @@ class RebateExportWizard(models.TransientModel):
 
     # ------------------------------------------------------------------ workbook
 
+    def _export_currency(self):
+        """The one currency of the export: the current company's, or the selected records' (amounts
+        in two currencies cannot share a total)."""
+        currencies = self.record_ids.currency_id
+        if len(currencies) > 1:
+            raise UserError(self.env._(
+                "The selected records are in several currencies (%(currencies)s): export the records "
+                "of one company at a time.", currencies=", ".join(currencies.mapped("name"))))
+        return currencies or self.env.company.currency_id
+
     def _formats(self, workbook):
-        currency = self.env.company.currency_id
+        currency = self._export_currency()
         money = "#,##0." + "0" * currency.decimal_places if currency.decimal_places else "#,##0"
         return {
             "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
