@@ -32,7 +32,7 @@ PAID_MOVE_TYPES = ("out_invoice", "out_refund")
 
 
 class RebatePolicy(models.Model):
-    _inherit = "rebate.policy"
+    _inherit = "rebate.policy"  # pylint: disable=consider-merging-classes-inherited
 
     def _paid_measure_phrase(self):
         """What the thresholds are compared with on a paid basis, in words."""
