@@ -128,6 +128,7 @@ class TestRecordPaid(RebateCommon):
         self.assertEqual(self.paid_records(), {date(2026, 7, 1): (120000.0, 6000.0)})
         record = self.records(self.paid_policy, partner_id=self.customer_a.id)
         self.assertEqual((record.rate, record.tier_id), (5.0, self.paid_policy.tier_ids))
+        self.assertEqual(record.computation, "120,000.00 paid in Q3 2026 reached tier 1 (≥ 100,000.00) at 5 % → 6,000.00")
         self.assertEqual(self.paid_policy.summary,
                          "5 % of purchases paid in the quarter once they reach 100,000.00")
         # the XLSX detail says on which basis the invoices counted
@@ -161,6 +162,28 @@ class TestRecordPaid(RebateCommon):
         self.assertEqual((data["invoice_basis"], data["base_amount"], data["document_amount"]),
                          ("paid", 70000.0, 0.0))
         self.assertIn("adds nothing until it is paid", draft.rebate_projection_html)
+
+    def test_payout_credit_note_reconciled_with_the_invoice_counts_nothing(self):
+        """The source example paid out by a credit note of 6,000 (posted basis), matched against
+        the invoice of 120,000 on 5 November, the other 114,000 paid on 10 November: on the paid
+        basis the invoice counts whole in Q4 (6,000 + 114,000 = 120,000 → 6,000), and the
+        payout's own credit note counts nothing, as on the posted basis."""
+        self.policy.write({"settlement_method": "credit_note",
+                           "journal_id": self.company_data["default_journal_sale"].id})
+        record = self.confirmed_record()
+        invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.customer_a.id), ("move_type", "=", "out_invoice")])
+        with freeze_time("2026-11-05"):
+            settlement = self.env["rebate.settlement"]._create_from_records(record)
+            settlement.action_done()
+        payout = settlement.move_id
+        self.assertEqual((payout.move_type, payout.amount_total), ("out_refund", 6000.0))
+        (self.receivable(invoice) | self.receivable(payout)).reconcile()
+        self.assertEqual(invoice.amount_residual, 114000.0)
+        self.pay(invoice, "2026-11-10")
+        with freeze_time("2026-12-15"):
+            self.paid_policy.action_compute()
+        self.assertEqual(self.paid_records(), {date(2026, 10, 1): (120000.0, 6000.0)})
 
     def test_invoice_basis_is_a_term(self):
         """Once records are confirmed the basis cannot change (it would change them): revise."""
