@@ -11,7 +11,9 @@ of the moves credit notes — through bulk SQL in date order, then times:
 2. one amount policy on one quarter, full compute (first run: records created; second run:
    nothing changes), with and without the index the bases rely on;
 3. four policies (amount, quantity, promotion, partnership) on all four quarters;
-4. the projection on a 50-line quotation with the whole history, exports, settlements, balances.
+4. the projection on a 50-line quotation with the whole history, exports, settlements, balances;
+5. with ``--paid-basis`` (only that): payments generated for the history, then the aggregate and
+   the computation of one quarter for a policy counting invoices once paid.
 
 It prints the timings, the number of queries, the process's peak memory, EXPLAIN ANALYZE of the
 slowest queries and the indexes the addon relies on. Figures belong here, not in timed unit tests.
@@ -44,6 +46,9 @@ def parse_args():
     parser.add_argument("--profile", action="store_true", help="cProfile the first run, print the top functions")
     parser.add_argument("--balance-only", action="store_true",
                         help="only the rebate balance figures (no generated invoices): ledger read, 200-line order")
+    parser.add_argument("--paid-basis", action="store_true",
+                        help="only the paid basis: payments generated for the history (most invoices paid "
+                             "within 90 days, some in two parts), then one paid-basis policy on one quarter")
     parser.add_argument("--settle", type=int, default=1000,
                         help="customers settled with cash, then as many with credit notes (0: skip)")
     return parser.parse_args()
@@ -432,6 +437,102 @@ def rebate_balance(env):
     timed(env, "confirm it (the balance used under a row lock)", order.action_confirm)
 
 
+def generate_payments(env, base):
+    """Payments of the generated history, by bulk SQL: 19 invoices and credit notes in 20 paid
+    (refunded), between 0 and 89 days after their date, three in ten in two parts (40 %, then 60 %
+    a month later); each payment is an entry with a receivable line reconciled with the document's
+    (a partial reconcile with Odoo's amounts and max date). The documents get their totals."""
+    cr = env.cr
+    started = time.perf_counter()
+    cr.execute("""
+        UPDATE account_move m SET amount_total_in_currency_signed = -r.balance_sum, amount_total = ABS(r.balance_sum),
+                                  amount_total_signed = -r.balance_sum
+          FROM (SELECT move_id, SUM(balance) AS balance_sum FROM account_move_line
+                 WHERE display_type = 'product' GROUP BY move_id) r
+         WHERE r.move_id = m.id AND m.move_type IN ('out_invoice', 'out_refund')""")
+    cr.execute("""
+        CREATE TEMP TABLE bench_payment ON COMMIT DROP AS
+        SELECT row_number() OVER (ORDER BY day, receivable) AS n, * FROM (
+            SELECT r.id AS receivable, r.move_id, r.partner_id, r.balance, part.ratio,
+                   r.date + floor(random() * 90)::int + part.later * 30 AS day
+              FROM account_move_line r
+              CROSS JOIN LATERAL (SELECT random() < 0.3 AS split, random() < 0.95 AS paid, r.id AS ref) draw
+              CROSS JOIN LATERAL (VALUES (0, CASE WHEN draw.split THEN 0.4 ELSE 1.0 END),
+                                         (1, CASE WHEN draw.split THEN 0.6 ELSE 0 END)) AS part(later, ratio)
+             WHERE r.display_type = 'payment_term' AND draw.paid AND part.ratio > 0) s""")
+    cr.execute("""
+        INSERT INTO account_move (name, move_type, state, date, journal_id, company_id, currency_id, partner_id,
+                                  commercial_partner_id, auto_post, create_date, write_date)
+        SELECT 'PAYBENCH/' || n, 'entry', 'posted', day, %(journal)s, %(company)s, %(currency)s, partner_id,
+               partner_id, 'no', NOW(), NOW()
+          FROM bench_payment ORDER BY n""", {
+        "journal": env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", base["company"].id)],
+                                                 limit=1).id,
+        "company": base["company"].id, "currency": base["company"].currency_id.id})
+    cr.execute("""
+        INSERT INTO account_move_line (move_id, move_name, partner_id, company_id, journal_id, account_id,
+                                       currency_id, company_currency_id, date, parent_state, display_type,
+                                       balance, amount_currency, debit, credit, create_date, write_date)
+        SELECT m.id, m.name, p.partner_id, m.company_id, m.journal_id, %s, m.currency_id, m.currency_id, m.date,
+               'posted', 'product', -ROUND(p.balance * p.ratio, 2), -ROUND(p.balance * p.ratio, 2),
+               GREATEST(-ROUND(p.balance * p.ratio, 2), 0), GREATEST(ROUND(p.balance * p.ratio, 2), 0), NOW(), NOW()
+          FROM bench_payment p JOIN account_move m ON m.name = 'PAYBENCH/' || p.n
+         ORDER BY p.n""", [base["receivable"].id])
+    # a payment's receivable line is a plain line of an entry ('product', as Odoo writes them): no
+    # base reads it, the bases join customer invoices and credit notes only
+    cr.execute("""
+        INSERT INTO account_partial_reconcile (debit_move_id, credit_move_id, amount, debit_amount_currency,
+                                               credit_amount_currency, debit_currency_id, credit_currency_id,
+                                               company_id, max_date, create_date, write_date)
+        SELECT CASE WHEN p.balance > 0 THEN p.receivable ELSE l.id END,
+               CASE WHEN p.balance > 0 THEN l.id ELSE p.receivable END,
+               ABS(ROUND(p.balance * p.ratio, 2)), ABS(ROUND(p.balance * p.ratio, 2)), ABS(ROUND(p.balance * p.ratio, 2)),
+               l.currency_id, l.currency_id, l.company_id, GREATEST(p.day, l.date), NOW(), NOW()
+          FROM bench_payment p
+          JOIN account_move m ON m.name = 'PAYBENCH/' || p.n
+          JOIN account_move_line l ON l.move_id = m.id""")
+    cr.execute("SELECT COUNT(*), COUNT(DISTINCT move_id) FROM bench_payment")
+    partials, moves = cr.fetchone()
+    cr.execute("ANALYZE account_move_line; ANALYZE account_move; ANALYZE account_partial_reconcile")
+    print(f"   generated {partials} payments reconciled with {moves} invoices and credit notes "
+          f"in {time.perf_counter() - started:.1f} s")
+    env.invalidate_all()
+
+
+def paid_basis(env, base):
+    """One amount policy counting invoices once paid, one quarter: the aggregate alone, then the
+    computation (first and second run), beside the same policy on the posted basis."""
+    generate_payments(env, base)
+    Policy = env["rebate.policy"]
+    expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
+    common = {"date_start": f"{YEAR}-01-01", "date_end": f"{YEAR}-12-31", "expense_account_id": expense.id,
+              "settlement_method": "credit_note", "journal_id": base["journal"].id, "period": "quarter",
+              "tier_ids": [(0, 0, {"sequence": 1, "threshold": 20000, "rate": 3}),
+                           (0, 0, {"sequence": 2, "threshold": 40000, "rate": 5})]}
+    paid = Policy.create(dict(common, name="Bench paid", invoice_basis="paid"))
+    posted = Policy.create(dict(common, name="Bench posted"))
+    (paid | posted).action_activate()
+    env.flush_all()
+    env.invalidate_all()
+    from odoo.addons.customer_rebate.engine import Period  # noqa: PLC0415
+    q3 = Period(date(YEAR, 7, 1), date(YEAR, 9, 30), "quarter", 0)
+    figures = []
+    aggregate = timed(env, "paid basis: the aggregate of one quarter (base, period before, last year, costs)",
+                      lambda: figures.append(paid._compute_period_figures(q3)))
+    print(f"   {len(figures[0])} customers, paid base {sum(v['base_amount'] for v in figures[0].values()):,.2f}")
+    figures = []
+    timed(env, "posted basis: the same aggregate", lambda: figures.append(posted._compute_period_figures(q3)))
+    print(f"   {len(figures[0])} customers, posted base {sum(v['base_amount'] for v in figures[0].values()):,.2f}")
+    env.invalidate_all()
+    timed(env, "paid basis: one quarter computed, first run (records created)",
+          lambda: paid._compute_records(q3.date_start, q3.date_end))
+    env.invalidate_all()
+    timed(env, "paid basis: one quarter computed, second run (nothing changes)",
+          lambda: paid._compute_records(q3.date_start, q3.date_end))
+    print("slowest queries of the paid-basis aggregate:")
+    explain(env, aggregate, top=1)
+
+
 def main():
     args = parse_args()
     import odoo  # noqa: PLC0415
@@ -466,6 +567,10 @@ def main():
             figures = [log.elapsed for _years, log, _full in daily]
             print("DAILY RUN with 1, 2, 3… years of history: " + ", ".join(f"{f:.2f} s" for f in figures)
                   + f" (largest / smallest: {max(figures) / min(figures):.2f})")
+        if args.paid_basis:
+            paid_basis(env, base)
+            cr.rollback()
+            return
         if args.daily_only:
             print(f"slowest queries of the daily run ({daily[-1][0]} years of history):")
             explain(env, daily[-1][1], top=3)

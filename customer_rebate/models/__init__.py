@@ -5,6 +5,7 @@ from . import rebate_policy
 from . import rebate_policy_tier
 from . import rebate_policy_period
 from . import rebate_policy_compute
+from . import rebate_policy_paid
 from . import rebate_policy_approval
 from . import rebate_policy_review
 from . import rebate_compute_queue
@@ -21,6 +22,7 @@ from . import res_currency
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import account_partial_reconcile
 from . import sale_order
 from . import sale_order_line
 from . import stock_move

@@ -21,6 +21,8 @@ TERM_FIELDS = frozenset({
     "partner_ids", "partner_category_ids", "product_ids", "product_category_ids",
     "min_seniority_months", "tier_ids", "tier_mode", "amount_type", "cap_amount",
 })
+# paid basis (issue 13): when an invoice counts is a term of the policy too
+TERM_FIELDS = TERM_FIELDS | {"invoice_basis"}
 
 
 class RebatePolicy(models.Model):
@@ -204,6 +206,20 @@ class RebatePolicy(models.Model):
     note = fields.Html(string="Internal Notes", groups="customer_rebate.group_rebate_user")
     summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
 
+    # ---- paid basis (issue 13, paid13): invoices count when posted, or once paid ----
+    invoice_basis = fields.Selection(
+        [("posted", "When Posted"), ("paid", "Once Paid")],
+        string="Invoices Count", required=True, default="posted", tracking=True,
+        help="When Posted: an invoice or credit note counts in the period of its invoice date. "
+             "Once Paid: it counts only as it is paid, in the period of each payment — the date of "
+             "each reconciliation of its receivable (a payment, a bank statement line or a credit "
+             "note matched against it, the later of the two documents' dates); a partial payment "
+             "counts the invoice's untaxed lines in scope times the share of the invoice paid. A "
+             "credit note matched against an invoice counts its negative share at the same date as "
+             "the invoice's share it settles. A payment registered without a journal entry counts "
+             "once it is reconciled with the bank.")
+    # ---- end of paid basis ----
+
     _code_version_unique = models.Constraint(
         "UNIQUE(company_id, code, version)",
         "A policy version with this reference already exists in this company.",
@@ -259,6 +275,8 @@ class RebatePolicy(models.Model):
 
     def _measure_phrase(self):
         self.ensure_one()
+        if self.invoice_basis == "paid":
+            return self._paid_measure_phrase()
         period = {
             "month": self.env._("monthly"),
             "quarter": self.env._("quarterly"),
@@ -272,7 +290,7 @@ class RebatePolicy(models.Model):
 
     @api.depends(
         "tier_ids.threshold", "tier_ids.rate", "tier_ids.fixed_amount", "amount_type", "tier_mode",
-        "basis", "period", "cap_amount", "currency_id", "min_seniority_months")
+        "basis", "period", "cap_amount", "currency_id", "min_seniority_months", "invoice_basis")
     def _compute_summary(self):
         # The terms in words are what salespeople explain to customers (the statement prints them
         # too): the cap they mention is read as the policy's, not as the user's field.

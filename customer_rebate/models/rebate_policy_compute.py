@@ -273,7 +273,8 @@ class RebatePolicy(models.Model):
         self.ensure_one()
         ranges = ranges or [(date_start, date_end)]
         dates = Domain.OR(
-            Domain([("invoice_date", ">=", start), ("invoice_date", "<=", end)]) for start, end in ranges)
+            Domain([("invoice_date", ">=", start), ("invoice_date", "<=", end)]) for start, end in ranges) \
+            if self.invoice_basis != "paid" else self._paid_dates_domain(ranges, moves=moves)
         domain = Domain([
             ("company_id", "=", self.company_id.id),
             ("parent_state", "=", "posted"),
@@ -332,8 +333,10 @@ class RebatePolicy(models.Model):
                             SQL.identifier(move, "rebate_settlement_id")))
         # the line's invoice date is its move's: saying it of the moves too lets PostgreSQL read
         # only the moves of the ranges (index on account_move.invoice_date), not all of them
-        query.add_where(SQL("(%s)", SQL(" OR ").join(
-            SQL("%s BETWEEN %s AND %s", SQL.identifier(move, "invoice_date"), start, end) for start, end in ranges)))
+        if self.invoice_basis != "paid":  # paid basis: the shares joined below decide the dates
+            query.add_where(SQL("(%s)", SQL(" OR ").join(
+                SQL("%s BETWEEN %s AND %s", SQL.identifier(move, "invoice_date"), start, end)
+                for start, end in ranges)))
         product = query.left_join(line, "product_id", "product_product", "id", "rebate_product")
         template = query.left_join(product, "product_tmpl_id", "product_template", "id", "rebate_template")
         line_uom = query.left_join(line, "product_uom_id", "uom_uom", "id", "rebate_line_uom")
@@ -356,6 +359,8 @@ class RebatePolicy(models.Model):
             "qty": qty,
             "cost": SQL("(%s * COALESCE(%s, 0)::numeric)", qty, unit_cost),
         }
+        if self.invoice_basis == "paid":
+            terms = self._join_paid_shares(query, move, ranges, terms)
         select, groupby = build(terms)
         self.env.cr.execute(SQL("%s%s", query.select(select),
                                 SQL(" GROUP BY %s", groupby) if groupby is not None else SQL()))
@@ -489,6 +494,8 @@ class RebatePolicy(models.Model):
         aggregated query: the untaxed amount in company currency (credit notes count negative by
         their sign) and, for a quantity basis, the quantity in each product's reference unit."""
         self.ensure_one()
+        if self.invoice_basis == "paid":
+            return self._paid_period_bases(date_start, date_end, partner_ids)
         Line = self.env["account.move.line"].sudo()
         domain = self._base_line_domain(date_start, date_end, partner_ids)
         bases = defaultdict(lambda: [ZERO, ZERO])

@@ -95,6 +95,8 @@ class RebateProjectionMixin(models.AbstractModel):
         period = period_containing(policy.period, day, policy.date_start, policy.date_end or None)
         base_amount, base_qty = policy._compute_period_bases(
             period.date_start, period.date_end, [partner.id]).get(partner.id, (Decimal(0), Decimal(0)))
+        if policy.invoice_basis == "paid":
+            lines = []  # counted once paid: an open document adds nothing yet
         scope = policy._scope_product_ids()
         doc_amount = sum((to_decimal(a) for p, a, _q in lines if scope is None or p.id in scope), Decimal(0))
         doc_qty = sum((to_decimal(q) for p, _a, q in lines if scope is None or p.id in scope), Decimal(0))
@@ -106,7 +108,12 @@ class RebateProjectionMixin(models.AbstractModel):
             amount_document=doc_amount if quantity else None,
             cap=to_decimal(policy.cap_amount) if policy.cap_amount else None,
             rounding=to_decimal(policy.currency_id.rounding))
-        return policy._projection_values(period, result, base_amount, base_qty, doc_amount, doc_qty)
+        values = policy._projection_values(period, result, base_amount, base_qty, doc_amount, doc_qty)
+        if policy.invoice_basis == "paid":
+            values["paid_basis_text"] = self.env._(
+                "Counted once paid: the period to date is what was paid in it; this document adds "
+                "nothing until it is paid, then counts in the period of its payment.")
+        return values
 
     def _rebate_projection_failure(self, policy):
         return {
@@ -162,6 +169,7 @@ class RebateProjectionMixin(models.AbstractModel):
             data,
             currency=currency.name,
             basis=policy.basis,
+            invoice_basis=policy.invoice_basis,
             period_start=values["period_start"].isoformat(),
             period_end=values["period_end"].isoformat(),
             base_amount=number("base_amount", money=True),

@@ -162,6 +162,8 @@ class RebateRecord(models.Model):
             "period": self.period_label,
             "amount": formatLang(self.env, self.amount, digits=self.currency_id.decimal_places),
         }
+        if policy.invoice_basis == "paid":  # paid basis (issue 13): say what was added up
+            values["base"] = self.env._("%(base)s paid", base=values["base"])
         if self.tier_id:
             tiers = policy.tier_ids.sorted(lambda t: (t.sequence, t.id))
             values.update(

@@ -141,6 +141,7 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Status"), 12),
             (self.env._("Settlement"), 18),
             (self.env._("Document"), 18),
+            (self.env._("Invoices Count"), 14),  # paid basis (issue 13): when the invoices counted
         ]
         # each sheet: a header row, the records, its total row and room for the grand total
         last_record_row = MAX_SHEET_ROWS - 3
@@ -157,6 +158,7 @@ class RebateExportWizard(models.TransientModel):
             self._total_row(part.sheet, formats, part.next_row, label, {5: part.base, 9: part.amount})
 
         states = dict(self.env["rebate.record"]._fields["state"]._description_selection(self.env))
+        invoice_bases = dict(self.env["rebate.policy"]._fields["invoice_basis"]._description_selection(self.env))
         Record = self.env["rebate.record"]
         ids = Record.search(self._record_domain(), order="date_start, policy_id, partner_id, revision").ids
         current = start_sheet()
@@ -187,6 +189,7 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_string(row, 10, states.get(record.state, record.state))
                 sheet.write_string(row, 11, settlement.name or "")
                 sheet.write_string(row, 12, document)
+                sheet.write_string(row, 13, invoice_bases.get(record.policy_id.invoice_basis, ""))
                 current.next_row += 1
                 current.base += record.base_amount
                 current.amount += record.amount
