@@ -129,6 +129,9 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Status"), 12),
             (self.env._("Settlement"), 18),
             (self.env._("Document"), 18),
+            # overlap13: purchases an exclusive policy counts instead, and why
+            (self.env._("Counted by Other Policies"), 15),
+            (self.env._("Why"), 40),
         ]
         # each sheet: a header row, the records, its total row and room for the grand total
         last_record_row = MAX_SHEET_ROWS - 3
@@ -175,6 +178,8 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_string(row, 10, states.get(record.state, record.state))
                 sheet.write_string(row, 11, settlement.name or "")
                 sheet.write_string(row, 12, document)
+                sheet.write_number(row, 13, record.overlap_amount, formats["money"])
+                sheet.write_string(row, 14, record.overlap_text or "")
                 current.next_row += 1
                 current.base += record.base_amount
                 current.amount += record.amount
