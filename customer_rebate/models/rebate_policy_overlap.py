@@ -35,7 +35,7 @@ ZERO = Decimal(0)
 
 
 class RebatePolicy(models.Model):
-    _inherit = "rebate.policy"
+    _inherit = "rebate.policy"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------ display
 
@@ -388,6 +388,8 @@ class RebatePolicy(models.Model):
 
     def _require_full_compute(self):
         """Other terms for an exclusive policy: its competitors' bases move too."""
+        if self.env.context.get("rebate_overlap_competitors_only"):
+            return super()._require_full_compute()
         return super(RebatePolicy, self | self._overlap_affected())._require_full_compute()
 
     def write(self, vals):
@@ -397,7 +399,7 @@ class RebatePolicy(models.Model):
         if watched:
             affected = (before | self._overlap_affected()) - self
             if affected:
-                super(RebatePolicy, affected)._require_full_compute()
+                affected.with_context(rebate_overlap_competitors_only=True)._require_full_compute()
             if vals.get("combinable"):
                 # combined again: what its estimates lost to others is not true any more
                 self.env["rebate.record.overlap"].sudo().search([

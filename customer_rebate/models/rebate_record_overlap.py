@@ -72,7 +72,7 @@ class RebateRecordOverlap(models.Model):
 
 
 class RebateRecord(models.Model):
-    _inherit = "rebate.record"
+    _inherit = "rebate.record"  # pylint: disable=consider-merging-classes-inherited
 
     overlap_ids = fields.One2many(
         "rebate.record.overlap", "record_id", string="Counted by Other Policies", readonly=True,
