@@ -83,6 +83,11 @@ class TestRecordOverlap(RebateCommon):
         self.assertEqual(high.overlap_text, "Not combined with other policies (priority 20)")
         self.assertIn("Not combined with other policies (priority 20)", high.summary)
         self.assertEqual(low.overlapping_policy_ids, high)
+        # a quotation's goods would count for HIGH only: LOW projects the widgets
+        self.assertEqual(low._document_products_counted(self.customer_a, date(2026, 10, 15), {self.goods, self.widget}),
+                         {self.widget})
+        self.assertEqual(high._document_products_counted(self.customer_a, date(2026, 10, 15),
+                                                         {self.goods, self.widget}), {self.goods})
         # the invoice lines button opens what the base adds up
         lines = self.env["account.move.line"].search(record.action_view_invoice_lines()["domain"])
         self.assertEqual(lines.product_id, self.widget)
