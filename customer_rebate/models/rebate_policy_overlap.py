@@ -16,7 +16,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL
 
 from ..engine import compute_rebate, period_containing, to_decimal
 from ..engine.overlap import overlap_key, payback_share, split_segments
@@ -110,11 +110,14 @@ class RebatePolicy(models.Model):
         excluded = self._excluded_product_ids()
         return Domain("product_id", "not in", excluded) if excluded else Domain.TRUE
 
-    def _counts_product(self, product):
-        """Whether a document line of ``product`` counts for the policy (scope and exclusions)."""
+    def _products_counted(self, products):
+        """Of ``products``, those the policy counts (its product scope, less its exclusions)."""
         self.ensure_one()
         scope = self._scope_product_ids()
-        return (scope is None or product.id in scope) and product.id not in self._excluded_product_ids()
+        scope = None if scope is None else set(scope)
+        excluded = set(self._excluded_product_ids())
+        return {product for product in products
+                if (scope is None or product.id in scope) and product.id not in excluded}
 
     # ------------------------------------------------------------------ coverage and competitors
 
@@ -271,7 +274,7 @@ class RebatePolicy(models.Model):
         policy would count: in scope, not excluded, and not taken by an exclusive competitor (at
         the shares of the period to date)."""
         self.ensure_one()
-        counted = {product for product in products if self._counts_product(product)}
+        counted = self._products_counted(products)
         if counted and not self.combinable:
             for other, _start, _end, condition, _facts in self._overlap_takers([(day, day)], [partner.id]):
                 scope = other._scope_partner_ids()
@@ -279,7 +282,7 @@ class RebatePolicy(models.Model):
                     continue
                 if condition is not None and (partner.id in condition[1]) != (condition[0] == "in"):
                     continue
-                counted = {product for product in counted if not other._counts_product(product)}
+                counted -= other._products_counted(counted)
         return counted
 
     # ------------------------------------------------------------------ what each record lost
@@ -299,7 +302,12 @@ class RebatePolicy(models.Model):
             domain.append(("partner_id", "in", list(partner_ids)))
         records = Record.search(domain)
         drafts = records.filtered(lambda r: r.state == "draft")
-        Overlap.search([("record_id", "in", drafts.ids)]).unlink()
+        # written by the computation in bulk (thousands of customers), as the records are
+        if drafts:
+            Overlap.flush_model()
+            self.env.cr.execute("DELETE FROM rebate_record_overlap WHERE record_id IN %s", [tuple(drafts.ids)])
+            Overlap.invalidate_model()
+            Record.invalidate_model(["overlap_ids"])
         takers = self._overlap_takers([(period.date_start, period.date_end)], partner_ids)
         if not takers or not drafts:
             return
@@ -351,7 +359,16 @@ class RebatePolicy(models.Model):
                     "own_priority": self.overlap_priority, "winner_priority": other.overlap_priority,
                 })
         if values:
-            Overlap.create(values)
+            columns = ("record_id", "company_id", "policy_id", "date_from", "date_to", "base_amount", "base_qty",
+                       "rule", "own_share", "winner_share", "own_priority", "winner_priority")
+            for vals in values:
+                vals["company_id"] = self.company_id.id
+            self.env.cr.execute(SQL(
+                "INSERT INTO rebate_record_overlap (%s) VALUES %s",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                SQL(", ").join(SQL("(%s)", SQL(", ").join(vals[column] for column in columns)) for vals in values)))
+            Overlap.invalidate_model()
+            Record.invalidate_model(["overlap_ids"])
 
     # ------------------------------------------------------------------ compute hooks
 
