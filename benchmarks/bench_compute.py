@@ -49,6 +49,9 @@ def parse_args():
     parser.add_argument("--paid-basis", action="store_true",
                         help="only the paid basis: payments generated for the history (most invoices paid "
                              "within 90 days, some in two parts), then one paid-basis policy on one quarter")
+    parser.add_argument("--overlap", action="store_true",
+                        help="only the overlap resolution: four exclusive policies over every line of a quarter "
+                             "(combined, then by priority, then by the more favourable)")
     parser.add_argument("--settle", type=int, default=1000,
                         help="customers settled with cash, then as many with credit notes (0: skip)")
     return parser.parse_args()
@@ -531,6 +534,84 @@ def paid_basis(env, base):
           lambda: paid._compute_records(q3.date_start, q3.date_end))
     print("slowest queries of the paid-basis aggregate:")
     explain(env, aggregate, top=1)
+def overlap_resolution(env, base):
+    """Four policies over every customer and product, computed on Q3: combined (no overlap
+    resolution), then exclusive by priority, then exclusive by the more favourable to the customer
+    (the shares of each policy per customer first). The exclusive records' bases must add up to the
+    quarter's lines exactly once."""
+    Policy = env["rebate.policy"]
+    expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
+    q3 = (date(YEAR, 7, 1), date(YEAR, 9, 30))
+    tiers = [((5000, 1), (20000, 2)), ((10000, 2), (30000, 3)), ((15000, 3),), ((2000, 1), (40000, 4))]
+    policies = Policy.create([
+        {"name": f"Overlap {index}", "period": "quarter", "date_start": f"{YEAR}-01-01", "date_end": f"{YEAR}-12-31",
+         "expense_account_id": expense.id, "settlement_method": "credit_note", "journal_id": base["journal"].id,
+         "overlap_priority": 10 + index,
+         "tier_ids": [(0, 0, {"sequence": n, "threshold": threshold, "rate": rate})
+                      for n, (threshold, rate) in enumerate(steps)]}
+        for index, steps in enumerate(tiers)])
+    # every line is in the first and last policies' scope; the two others take part of the products
+    policies[1].product_category_ids = base["categories"][:10]
+    policies[2].product_category_ids = base["categories"][5:15]
+    policies.action_activate()
+    env.cr.execute("""SELECT SUM(-l.balance) FROM account_move_line l JOIN account_move m ON m.id = l.move_id
+                       WHERE l.display_type = 'product' AND l.parent_state = 'posted'
+                         AND m.move_type IN ('out_invoice', 'out_refund') AND l.invoice_date BETWEEN %s AND %s""", q3)
+    lines_total = float(env.cr.fetchone()[0])
+    results, results_parts = {}, {}
+    for label, values in (("combined (every policy counts every line)", {"combinable": True}),
+                          ("exclusive, by priority", {"combinable": False, "overlap_rule": "priority"}),
+                          ("exclusive, by the more favourable to the customer",
+                           {"combinable": False, "overlap_rule": "favourable"})):
+        policies.write(values)
+        # each mode from no records: what is timed is the computation, not the removal of the last one's
+        env.flush_all()
+        env.cr.execute("DELETE FROM rebate_record WHERE policy_id IN %s", [tuple(policies.ids)])
+        env.invalidate_all()
+        # the overlap resolution's own parts: the shares (favourable), what records lost (one
+        # aggregate per policy), and the base aggregates that carry the exclusion conditions
+        spent = {"shares": 0.0, "attribution": 0.0, "base aggregates": 0.0}
+        policy_class = type(policies)
+
+        def clocked(name, method):
+            def wrapper(self, *args, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    spent[name] += time.perf_counter() - start
+            return wrapper
+
+        with patch.object(policy_class, "_overlap_shares", clocked("shares", policy_class._overlap_shares)), \
+                patch.object(policy_class, "_record_overlaps", clocked("attribution", policy_class._record_overlaps)), \
+                patch.object(policy_class, "_compute_period_figures",
+                             clocked("base aggregates", policy_class._compute_period_figures)):
+            log = timed(env, f"four policies, Q3, {label}", lambda: policies._compute_records(*q3))
+        print("   " + ", ".join(f"{name} {value:.2f} s" for name, value in spent.items()))
+        results_parts[label] = spent
+        env.cr.execute("""SELECT COUNT(*), SUM(base_amount) FROM rebate_record
+                           WHERE policy_id IN %s AND date_start = %s""", [tuple(policies.ids), q3[0]])
+        count, bases = env.cr.fetchone()
+        env.cr.execute("""SELECT COUNT(*), SUM(o.base_amount) FROM rebate_record_overlap o
+                            JOIN rebate_record r ON r.id = o.record_id
+                           WHERE r.policy_id IN %s AND r.date_start = %s""", [tuple(policies.ids), q3[0]])
+        overlap_count, overlap_sum = env.cr.fetchone()
+        print(f"   {count} records, bases {float(bases or 0):,.2f} (quarter's lines {lines_total:,.2f}); "
+              f"{overlap_count} 'counted by another policy' rows, {float(overlap_sum or 0):,.2f}")
+        if values["combinable"] is False:
+            assert abs(float(bases) - lines_total) < 0.01 * max(1, count), "a line earned twice (or not at all)"
+            print("   every line of the quarter counted once across the exclusive policies")
+        results[label] = log.elapsed
+        explain(env, log, top=2)
+    combined = results["combined (every policy counts every line)"]
+    combined_bases = results_parts["combined (every policy counts every line)"]["base aggregates"]
+    for label, elapsed in results.items():
+        parts = results_parts[label]
+        # what records lost, and what the exclusion conditions (with the shares, read while the
+        # conditions are built) add to the base aggregates
+        resolution = parts["attribution"] + max(parts["base aggregates"] - combined_bases, 0.0)
+        print(f"OVERLAP {label}: {elapsed:.2f} s ({elapsed - combined:+.2f} s against combined); "
+              f"overlap resolution {resolution:.2f} s")
 
 
 def main():
@@ -570,6 +651,14 @@ def main():
         if args.paid_basis:
             paid_basis(env, base)
             cr.rollback()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak memory of the process: {peak:.0f} MB")
+            return
+        if args.overlap:
+            overlap_resolution(env, base)
+            cr.rollback()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak memory of the process: {peak:.0f} MB")
             return
         if args.daily_only:
             print(f"slowest queries of the daily run ({daily[-1][0]} years of history):")

@@ -8,8 +8,10 @@ from . import rebate_policy_compute
 from . import rebate_policy_paid
 from . import rebate_policy_approval
 from . import rebate_policy_review
+from . import rebate_policy_overlap
 from . import rebate_compute_queue
 from . import rebate_record
+from . import rebate_record_overlap
 from . import rebate_settlement
 from . import rebate_balance
 from . import rebate_balance_line

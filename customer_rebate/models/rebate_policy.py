@@ -23,6 +23,9 @@ TERM_FIELDS = frozenset({
 })
 # paid basis (issue 13): when an invoice counts is a term of the policy too
 TERM_FIELDS = TERM_FIELDS | {"invoice_basis"}
+# overlap13: what a policy never counts and how it meets exclusive policies are terms too
+TERM_FIELDS |= {"excluded_product_ids", "excluded_product_category_ids", "combinable", "overlap_priority",
+                "overlap_rule"}
 
 
 class RebatePolicy(models.Model):
@@ -219,6 +222,37 @@ class RebatePolicy(models.Model):
              "the invoice's share it settles. A payment registered without a journal entry counts "
              "once it is reconciled with the bank.")
     # ---- end of paid basis ----
+    # ---------------------------------------------------------------- overlap13: exclusions, overlapping policies
+    # (the rules: models/rebate_policy_overlap.py and engine/overlap.py)
+    excluded_product_ids = fields.Many2many(
+        "product.product", "rebate_policy_excluded_product_rel", "policy_id", "product_id",
+        string="Excluded Products", check_company=True,
+        help="Never counted, whatever the scope says: services, deposits, freight…")
+    excluded_product_category_ids = fields.Many2many(
+        "product.category", "rebate_policy_excluded_category_rel", "policy_id", "category_id",
+        string="Excluded Product Categories",
+        help="Products of these categories (and their subcategories) are never counted.")
+    combinable = fields.Boolean(
+        string="Combines with Other Policies", default=True, tracking=True,
+        help="Combined: the policy counts its sales whatever other policies count. Not combined "
+             "(exclusive): where another exclusive policy covers the same invoice line (same "
+             "customer, product and date), only one of them counts it, as the overlap rule says.")
+    overlap_priority = fields.Integer(
+        string="Priority", default=10, tracking=True,
+        help="Between exclusive policies on the same invoice line, the higher priority counts it.")
+    overlap_rule = fields.Selection(
+        [("priority", "Higher priority"), ("favourable", "More favourable to the customer")],
+        string="Overlaps Decided By", default="priority", required=True, tracking=True,
+        help="Higher priority: the exclusive policy with the higher priority counts the line (the "
+             "older policy at equal priority). More favourable to the customer: the policy that "
+             "pays back the larger share of the customer's purchases for its period holding the "
+             "line (its rebate on every line of that period in its scope, before exclusive policies "
+             "take lines, divided by those purchases); equal shares: priority, then the older policy.")
+    overlapping_policy_ids = fields.Many2many(
+        "rebate.policy", string="Overlapping Active Policies", compute="_compute_overlapping_policy_ids",
+        help="Active policies whose customers, products and dates meet this policy's.")
+    overlap_text = fields.Char(string="Overlap Terms", compute="_compute_overlap_text")
+    # ---------------------------------------------------------------- end overlap13
 
     _code_version_unique = models.Constraint(
         "UNIQUE(company_id, code, version)",
@@ -338,6 +372,7 @@ class RebatePolicy(models.Model):
         if self.min_seniority_months:
             text = self.env._("%(rule)s, for customers of at least %(months)s months", rule=text,
                      months=self.min_seniority_months)
+        text = self._overlap_summary_text(text)  # overlap13
         return text
 
     # ------------------------------------------------------------------ onchange / constraints

@@ -290,7 +290,7 @@ class RebatePolicy(models.Model):
         scope_products = self._scope_product_ids()
         if scope_products is not None:
             domain &= Domain("product_id", "in", scope_products)
-        return domain
+        return domain & self._exclusion_domain()  # overlap13: products never counted
 
     def _base_line_domain(self, date_start, date_end, partner_ids=None, ranges=None, moves=True):
         """Journal items that count for the policy between two dates: its product lines for the
@@ -304,7 +304,8 @@ class RebatePolicy(models.Model):
             domain &= Domain("partner_id", "in", partner_ids)
         elif scope_partners is not None:
             domain &= Domain("partner_id", "in", scope_partners)
-        return domain
+        # overlap13: lines an exclusive policy of a higher key counts are not this one's
+        return domain & self._overlap_exclusion_domain(ranges or [(date_start, date_end)], partner_ids)
 
     def _outside_line_domain(self, date_start, date_end, ranges=None, moves=True):
         """The policy's journal items of the period for the customers its scope leaves out."""
@@ -631,7 +632,9 @@ class RebatePolicy(models.Model):
                     rebate_type=self.rebate_type))
         to_unlink.unlink()
         Record._write_estimates(to_write)
-        return Record._create_estimates(to_create)
+        created = Record._create_estimates(to_create)
+        self._record_overlaps(period, partner_ids)  # overlap13: what exclusive policies took
+        return created
 
     def _periods_to_compute(self, date_from=None, date_to=None):
         """The policy's periods that have begun (up to today), optionally only those meeting

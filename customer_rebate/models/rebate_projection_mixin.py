@@ -97,9 +97,9 @@ class RebateProjectionMixin(models.AbstractModel):
             period.date_start, period.date_end, [partner.id]).get(partner.id, (Decimal(0), Decimal(0)))
         if policy.invoice_basis == "paid":
             lines = []  # counted once paid: an open document adds nothing yet
-        scope = policy._scope_product_ids()
-        doc_amount = sum((to_decimal(a) for p, a, _q in lines if scope is None or p.id in scope), Decimal(0))
-        doc_qty = sum((to_decimal(q) for p, _a, q in lines if scope is None or p.id in scope), Decimal(0))
+        counted = policy._document_products_counted(partner, day, {p for p, _a, _q in lines})  # overlap13
+        doc_amount = sum((to_decimal(a) for p, a, _q in lines if p in counted), Decimal(0))
+        doc_qty = sum((to_decimal(q) for p, _a, q in lines if p in counted), Decimal(0))
         quantity = policy.basis == "quantity"
         result = project(
             base_qty if quantity else base_amount, policy._engine_tiers(), policy.tier_mode,

@@ -62,3 +62,4 @@ from . import test_tours
 from . import test_tours_backoffice
 from . import test_security_approval
 from . import test_record_paid
+from . import test_record_overlap

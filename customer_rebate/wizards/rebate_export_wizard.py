@@ -142,6 +142,9 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Settlement"), 18),
             (self.env._("Document"), 18),
             (self.env._("Invoices Count"), 14),  # paid basis (issue 13): when the invoices counted
+            # overlap13: purchases an exclusive policy counts instead, and why
+            (self.env._("Counted by Other Policies"), 15),
+            (self.env._("Why"), 40),
         ]
         # each sheet: a header row, the records, its total row and room for the grand total
         last_record_row = MAX_SHEET_ROWS - 3
@@ -190,6 +193,8 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_string(row, 11, settlement.name or "")
                 sheet.write_string(row, 12, document)
                 sheet.write_string(row, 13, invoice_bases.get(record.policy_id.invoice_basis, ""))
+                sheet.write_number(row, 14, record.overlap_amount, formats["money"])
+                sheet.write_string(row, 15, record.overlap_text or "")
                 current.next_row += 1
                 current.base += record.base_amount
                 current.amount += record.amount
