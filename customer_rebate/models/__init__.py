@@ -7,8 +7,12 @@ from . import rebate_policy_period
 from . import rebate_policy_compute
 from . import rebate_policy_approval
 from . import rebate_policy_review
+from . import rebate_customer_group
+from . import rebate_policy_pool
 from . import rebate_compute_queue
 from . import rebate_record
+from . import rebate_record_pool
+from . import res_partner_pool
 from . import rebate_settlement
 from . import rebate_balance
 from . import rebate_balance_line

@@ -98,6 +98,10 @@ class RebateProjectionMixin(models.AbstractModel):
         scope = policy._scope_product_ids()
         doc_amount = sum((to_decimal(a) for p, a, _q in lines if scope is None or p.id in scope), Decimal(0))
         doc_qty = sum((to_decimal(q) for p, _a, q in lines if scope is None or p.id in scope), Decimal(0))
+        if policy.pool_mode != "none":  # group volume: the group's period to date decides the tier
+            pooled = policy._pool_projection(period, partner, base_amount, base_qty, doc_amount, doc_qty)
+            if pooled is not None:
+                return pooled
         quantity = policy.basis == "quantity"
         result = project(
             base_qty if quantity else base_amount, policy._engine_tiers(), policy.tier_mode,
@@ -175,4 +179,5 @@ class RebateProjectionMixin(models.AbstractModel):
             gap=number("gap", money=policy.basis == "amount"),
             next_amount=number("next_amount", money=True),
             texts={key[:-5]: values[key] for key in values if key.endswith("_text")},
+            **({"pool": values["pool"]} if values.get("pool") else {}),
         )

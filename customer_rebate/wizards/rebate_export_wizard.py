@@ -129,6 +129,9 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Status"), 12),
             (self.env._("Settlement"), 18),
             (self.env._("Document"), 18),
+            # group volume: the group whose purchases decided the tier, and those purchases
+            (self.env._("Customer Group"), 24),
+            (self.env._("Group Base"), 15),
         ]
         # each sheet: a header row, the records, its total row and room for the grand total
         last_record_row = MAX_SHEET_ROWS - 3
@@ -175,6 +178,9 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_string(row, 10, states.get(record.state, record.state))
                 sheet.write_string(row, 11, settlement.name or "")
                 sheet.write_string(row, 12, document)
+                if record.pool_key:
+                    sheet.write_string(row, 13, record.pool_name or "")
+                    sheet.write_number(row, 14, record.pool_base_amount, formats["money"])
                 current.next_row += 1
                 current.base += record.base_amount
                 current.amount += record.amount
