@@ -19,7 +19,7 @@ class RebateCustomerGroup(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     active = fields.Boolean(default=True)
     head_id = fields.Many2one(
-        "res.partner", string="Head", required=True, check_company=True, domain="[('parent_id', '=', False)]",
+        "res.partner", required=True, check_company=True, domain="[('parent_id', '=', False)]",
         help="The customer paid the group's whole rebate, on policies that pay the group's head.")
     member_ids = fields.Many2many(
         "res.partner", "rebate_customer_group_member_rel", "group_id", "partner_id", string="Members",

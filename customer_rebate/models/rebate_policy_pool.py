@@ -73,7 +73,7 @@ class RebatePolicyPool:
 
 
 class RebatePolicy(models.Model):
-    _inherit = "rebate.policy"
+    _inherit = "rebate.policy"  # pylint: disable=consider-merging-classes-inherited
 
     @api.constrains("pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout", "amount_type")
     def _check_pool_terms(self):

@@ -11,7 +11,7 @@ class RebateRecord(models.Model):
     and, for a record paid to the group's head, which members made that base up. Written by the
     computation (rebate_policy_pool.py) in one UPDATE per period."""
 
-    _inherit = "rebate.record"
+    _inherit = "rebate.record"  # pylint: disable=consider-merging-classes-inherited
 
     pool_key = fields.Char(string="Group Key", readonly=True, index="btree_not_null", copy=False)
     pool_name = fields.Char(string="Customer Group", readonly=True, copy=False,
