@@ -627,7 +627,7 @@ class RebatePolicy(models.Model):
                 to_create.append(dict(
                     values, policy_id=self.id, partner_id=partner_id, date_start=date_start,
                     date_end=date_end, revision=revision, company_id=self.company_id.id,
-                    rebate_type=self.rebate_type))
+                    rebate_type=self.rebate_type, **(pool.record_values(partner_id) if pool else {})))
         to_unlink.unlink()
         Record._write_estimates(to_write)
         created = Record._create_estimates(to_create)

@@ -58,6 +58,21 @@ class RebatePolicyPool:
         self.head_payout = policy.pool_payout == "head"
         self.own_tier = set()
 
+    def record_values(self, partner_id):
+        """The group figures of ``partner_id``'s record (none for a member whose head is paid)."""
+        group = self.group_of.get(partner_id)
+        if group is None or (self.head_payout and partner_id != group.head_id):
+            return {}
+        return {
+            "pool_key": group.key,
+            "pool_name": group.name,
+            "pool_head_id": group.head_id,
+            "pool_base_amount": group.base_amount,
+            "pool_base_qty": group.base_qty,
+            "pool_member_count": len(group.contributors),
+            "pool_own_tier": partner_id in self.own_tier,
+        }
+
     def measure(self, group):
         return group.base_qty if self.policy.basis == "quantity" else group.base_amount
 
@@ -300,26 +315,36 @@ class RebatePolicy(models.Model):
                      FROM (VALUES %s) AS figures(partner_id, pool_key, pool_name, pool_head_id, pool_base_amount,
                                                  pool_base_qty, pool_member_count, pool_own_tier)
                     WHERE record.policy_id = %s AND record.date_start = %s AND record.state = 'draft'
-                      AND record.partner_id = figures.partner_id""",
+                      AND record.partner_id = figures.partner_id
+                      AND (record.pool_key, record.pool_name, record.pool_head_id, record.pool_base_amount,
+                           record.pool_base_qty, record.pool_member_count, record.pool_own_tier)
+                          IS DISTINCT FROM (figures.pool_key, figures.pool_name, figures.pool_head_id,
+                                            figures.pool_base_amount, figures.pool_base_qty,
+                                            figures.pool_member_count, figures.pool_own_tier)""",
                 SQL(", ").join(rows), self.id, date_start))
         if pool.head_payout:
-            # which members made up the head's base: the relation rows of the period's head records
+            # which members made up the head's base: the relation rows of the period's head
+            # records, rewritten only where they changed
+            wanted = {group.head_id: set(group.contributors) for group in pool.groups.values() if group.head_id}
             self.env.cr.execute(SQL(
-                """DELETE FROM rebate_record_pool_member_rel rel USING rebate_record record
-                    WHERE rel.record_id = record.id AND record.policy_id = %s AND record.date_start = %s
-                      AND record.state = 'draft' AND record.partner_id = ANY(%s)""",
-                self.id, date_start, [group.head_id for group in pool.groups.values() if group.head_id]))
-            pairs = [SQL("(%s, %s)", group.head_id, member)
-                     for group in pool.groups.values() if group.head_id for member in group.contributors]
-            if pairs:
-                self.env.cr.execute(SQL(
-                    """INSERT INTO rebate_record_pool_member_rel (record_id, partner_id)
-                       SELECT record.id, pairs.member_id
-                         FROM (VALUES %s) AS pairs(head_id, member_id)
-                         JOIN rebate_record record ON record.partner_id = pairs.head_id
-                        WHERE record.policy_id = %s AND record.date_start = %s AND record.state = 'draft'
-                       ON CONFLICT DO NOTHING""",
-                    SQL(", ").join(pairs), self.id, date_start))
+                """SELECT record.id, record.partner_id, ARRAY_REMOVE(ARRAY_AGG(rel.partner_id), NULL)
+                     FROM rebate_record record
+                     LEFT JOIN rebate_record_pool_member_rel rel ON rel.record_id = record.id
+                    WHERE record.policy_id = %s AND record.date_start = %s AND record.state = 'draft'
+                      AND record.partner_id = ANY(%s)
+                    GROUP BY record.id, record.partner_id""",
+                self.id, date_start, list(wanted)))
+            changed = {record_id: wanted[head_id] for record_id, head_id, members in self.env.cr.fetchall()
+                       if set(members) != wanted[head_id]}
+            if changed:
+                self.env.cr.execute(SQL("DELETE FROM rebate_record_pool_member_rel WHERE record_id = ANY(%s)",
+                                        list(changed)))
+                pairs = [SQL("(%s, %s)", record_id, member)
+                         for record_id, members in changed.items() for member in sorted(members)]
+                if pairs:
+                    self.env.cr.execute(SQL(
+                        "INSERT INTO rebate_record_pool_member_rel (record_id, partner_id) VALUES %s",
+                        SQL(", ").join(pairs)))
         Record.invalidate_model([*POOL_FIGURES, "pool_member_ids"])
 
     # ------------------------------------------------------------------ words

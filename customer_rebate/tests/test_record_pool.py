@@ -169,6 +169,16 @@ class TestRecordPool(PoolCommon):
         self.assertEqual(rows["Key account B"], ("Key Accounts", 120000.0))
         self.assertEqual(rows["Lone customer"], (None, None))
 
+    def test_terms_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_rebate"], ["zh_CN"])
+        policy = self.pooled_policy()
+        summary = policy.with_context(lang="zh_CN").summary
+        self.assertTrue(summary.endswith("，标签为Key Accounts的客户合并计算"), summary)
+        policy.action_compute()
+        record = self.q1(policy, self.members[0]).with_context(lang="zh_CN")
+        self.assertIn("集团Key Accounts（3个客户）：120,000.00，达到第1档（≥ 100,000.00）", record.computation)
+
     def test_projection_uses_the_group_period_to_date(self):
         """C has 50,000 of the group's 120,000; an order of 10,000 for C: the group reaches 5 %
         with 130,000, C's projected rebate is (50,000 + 10,000) × 5 % = 3,000."""
