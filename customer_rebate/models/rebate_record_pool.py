@@ -13,7 +13,7 @@ class RebateRecord(models.Model):
 
     _inherit = "rebate.record"  # pylint: disable=consider-merging-classes-inherited
 
-    pool_key = fields.Char(string="Group Key", readonly=True, index="btree_not_null", copy=False)
+    pool_key = fields.Char(string="Group Key", readonly=True, copy=False)
     pool_name = fields.Char(string="Customer Group", readonly=True, copy=False,
                             help="The group whose purchases decided the tier.")
     pool_head_id = fields.Many2one("res.partner", string="Group Head", readonly=True, copy=False)
