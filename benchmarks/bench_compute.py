@@ -43,6 +43,11 @@ def parse_args():
     parser.add_argument("--daily-only", action="store_true",
                         help="only the daily run with one, two, three… years of history (and its plans)")
     parser.add_argument("--lines-per-move", type=int, default=10)
+    parser.add_argument("--pooled", action="store_true",
+                        help="only group volume (集团客户): yearly policies over every customer in --groups groups "
+                             "(by parent company, by customer group paid to the head, by tag), computed for the "
+                             "year (use with --years 1 --daily-policies 0)")
+    parser.add_argument("--groups", type=int, default=500, help="groups of the --pooled benchmark")
     parser.add_argument("--profile", action="store_true", help="cProfile the first run, print the top functions")
     parser.add_argument("--balance-only", action="store_true",
                         help="only the rebate balance figures (no generated invoices): ledger read, 200-line order")
@@ -534,6 +539,8 @@ def paid_basis(env, base):
           lambda: paid._compute_records(q3.date_start, q3.date_end))
     print("slowest queries of the paid-basis aggregate:")
     explain(env, aggregate, top=1)
+
+
 def overlap_resolution(env, base):
     """Four policies over every customer and product, computed on Q3: combined (no overlap
     resolution), then exclusive by priority, then exclusive by the more favourable to the customer
@@ -614,6 +621,86 @@ def overlap_resolution(env, base):
               f"overlap resolution {resolution:.2f} s")
 
 
+def pooled_run(env, base, groups):
+    """Group volume at scale: every customer in one of ``groups`` groups, three ways (a parent
+    company with its branches, a named customer group paid to its head, a customer tag); one
+    yearly policy each over the year ``YEAR``: the first run (records created), a second run
+    (nothing changes), and an incremental run after 20 credit notes posted through the ORM (each
+    recomputes its customer's whole group)."""
+    import random  # noqa: PLC0415
+    from odoo import Command  # noqa: PLC0415
+    cr = env.cr
+    partner_ids = base["partner_ids"]
+    # a parent company per group, every customer (a company) a branch of one of them
+    cr.execute("""
+        INSERT INTO res_partner (name, complete_name, active, type, is_company, autopost_bills, create_date, write_date)
+        SELECT 'Bench parent ' || n, 'Bench parent ' || n, TRUE, 'contact', TRUE, 'ask', NOW(), NOW()
+          FROM generate_series(1, %s) n RETURNING id""", [groups])
+    parents = [row[0] for row in cr.fetchall()]
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [parents])
+    cr.execute("""UPDATE res_partner partner SET parent_id = (%s::int[])[1 + (t.n %% %s)]
+                    FROM unnest(%s::int[]) WITH ORDINALITY AS t(id, n) WHERE partner.id = t.id""",
+               [parents, groups, partner_ids])
+    # a pooled tag per group
+    tags = env["res.partner.category"].create([{"name": f"Bench pool tag {i}"} for i in range(groups)])
+    cr.execute("""INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
+                  SELECT t.id, (%s::int[])[1 + (t.n %% %s)] FROM unnest(%s::int[]) WITH ORDINALITY AS t(id, n)""",
+               [tags.ids, groups, partner_ids])
+    env.invalidate_all()
+    members = [partner_ids[i::groups] for i in range(groups)]
+    customer_groups = env["rebate.customer.group"].create([
+        {"name": f"Bench group {i}", "head_id": chunk[0], "member_ids": [Command.set(chunk)]}
+        for i, chunk in enumerate(members) if chunk])
+    expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
+    common = {"date_start": f"{YEAR}-01-01", "date_end": f"{YEAR}-12-31", "period": "year",
+              "expense_account_id": expense.id, "settlement_method": "credit_note", "journal_id": base["journal"].id,
+              "tier_ids": [(0, 0, {"sequence": 1, "threshold": 500000, "rate": 2}),
+                           (0, 0, {"sequence": 2, "threshold": 1000000, "rate": 4})]}
+    Policy = env["rebate.policy"]
+    policies = [
+        Policy.create(dict(common, name="Bench pooled by parent company", pool_mode="parent")),
+        Policy.create(dict(common, name="Bench pooled by customer group, paid to the head", pool_mode="group",
+                           pool_group_ids=[Command.set(customer_groups.ids)], pool_payout="head")),
+        Policy.create(dict(common, name="Bench pooled by tag", pool_mode="tag", pool_category_ids=[Command.set(tags.ids)])),
+    ]
+    for policy in policies:
+        policy.action_activate()
+    env.flush_all()
+    figures = []
+    rng = random.Random(13)
+    for policy in policies:
+        env.invalidate_all()
+        first = timed(env, f"POOLED {policy.name}: {len(partner_ids)} customers in {groups} groups, the year "
+                           f"{YEAR}, first run (records created)", policy._compute_records)
+        records = env["rebate.record"].search([("policy_id", "=", policy.id)])
+        pooled = records.filtered("pool_key")
+        print(f"   {len(records)} records ({len(pooled)} pooled, {len(set(pooled.mapped('pool_key')))} groups), "
+              f"rebates {sum(records.mapped('amount')):,.2f}, below the first tier alone: "
+              f"{sum(1 for r in records if r.base_amount < 500000)}")
+        env.invalidate_all()
+        timed(env, f"POOLED {policy.name}: second run (nothing changes)", policy._compute_records)
+        cr.execute("SAVEPOINT pooled_changes")
+        moves = env["account.move"].create([{
+            "move_type": "out_refund",
+            "partner_id": partner_ids[rng.randrange(len(partner_ids))],
+            "invoice_date": f"{YEAR}-{rng.randint(1, 12):02d}-10",
+            "journal_id": base["journal"].id,
+            "invoice_line_ids": [Command.create({"product_id": base["products"][0].id, "quantity": 1,
+                                                "price_unit": 50.0})],
+        } for _index in range(20)])
+        moves.action_post()
+        env.flush_all()
+        env.invalidate_all()
+        incremental = timed(env, f"POOLED {policy.name}: incremental run after 20 credit notes",
+                            lambda policy=policy: policy._compute_records(incremental=True))
+        cr.execute("ROLLBACK TO SAVEPOINT pooled_changes")
+        figures.append((policy, first, incremental))
+    for policy, first, _incremental in figures:
+        print(f"slowest queries of the first run, {policy.name}:")
+        explain(env, first, top=2)
+    return figures
+
+
 def main():
     args = parse_args()
     import odoo  # noqa: PLC0415
@@ -644,6 +731,12 @@ def main():
                 daily.append((year - first_year + 1, *daily_run(
                     env, base, daily_policy_set, first_year, year, args.daily_lines, args.daily_credit_notes)))
         report_lines(env, started)
+        if args.pooled:
+            pooled_run(env, base, args.groups)
+            cr.rollback()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak memory of the process: {peak:.0f} MB")
+            return
         if daily:
             figures = [log.elapsed for _years, log, _full in daily]
             print("DAILY RUN with 1, 2, 3… years of history: " + ", ".join(f"{f:.2f} s" for f in figures)

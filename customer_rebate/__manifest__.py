@@ -15,6 +15,7 @@
     "data": [
         "security/rebate_security.xml",
         "security/ir.model.access.csv",
+        "security/rebate_pool_security.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
@@ -44,6 +45,7 @@
         "wizards/rebate_compute_wizard_views.xml",
         "wizards/rebate_export_wizard_views.xml",
         "views/rebate_menus.xml",
+        "views/rebate_pool_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

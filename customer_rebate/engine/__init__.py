@@ -19,6 +19,7 @@ from .periods import (
 from .rounding import round_money, to_decimal
 from .tiers import RebateResult, Tier, compute_rebate, validate_tiers
 from .projection import Projection, project
+from .pooling import group_totals, pooled_rebate
 
 __all__ = [
     "MAX_AMOUNT",
@@ -34,8 +35,10 @@ __all__ = [
     "amount_in_bounds",
     "compute_rebate",
     "date_in_bounds",
+    "group_totals",
     "iter_periods",
     "period_containing",
+    "pooled_rebate",
     "previous_period",
     "project",
     "round_money",

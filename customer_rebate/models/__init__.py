@@ -12,6 +12,12 @@ from . import rebate_policy_overlap
 from . import rebate_compute_queue
 from . import rebate_record
 from . import rebate_record_overlap
+from . import rebate_customer_group
+from . import rebate_policy_pool
+from . import rebate_compute_queue
+from . import rebate_record
+from . import rebate_record_pool
+from . import res_partner_pool
 from . import rebate_settlement
 from . import rebate_balance
 from . import rebate_balance_line

@@ -20,6 +20,8 @@ TERM_FIELDS = frozenset({
     "rebate_type", "basis", "period", "date_start", "date_end", "company_id",
     "partner_ids", "partner_category_ids", "product_ids", "product_category_ids",
     "min_seniority_months", "tier_ids", "tier_mode", "amount_type", "cap_amount",
+    # group volume (pool13)
+    "pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout",
 })
 # paid basis (issue 13): when an invoice counts is a term of the policy too
 TERM_FIELDS = TERM_FIELDS | {"invoice_basis"}
@@ -207,6 +209,32 @@ class RebatePolicy(models.Model):
         help="How customers are told (邮件或短信): an SMS goes to customers with a phone number who "
              "accept rebate notices by SMS.")
     note = fields.Html(string="Internal Notes", groups="customer_rebate.group_rebate_user")
+
+    # ------------------------------------------------------------------ group volume (pool13)
+    # 集团客户: a group's purchases decide the tier of all its members (rebate_policy_pool.py)
+    pool_mode = fields.Selection(
+        [
+            ("none", "No Pooling"),
+            ("parent", "Parent Company and Branches"),
+            ("tag", "Customer Tag"),
+            ("group", "Customer Groups"),
+        ],
+        string="Group Volume", required=True, default="none", tracking=True,
+        help="Customers whose purchases count together for the tier: a parent company with its branches "
+             "(the top-most parent company and every company below it), the customers of each pooled tag "
+             "(a customer may carry one of them only), or named customer groups. Only customers in the "
+             "policy's scope count.")
+    pool_category_ids = fields.Many2many(
+        "res.partner.category", "rebate_policy_pool_category_rel", "policy_id", "category_id",
+        string="Pooled Customer Tags", help="Each tag is one group: its customers reach the tier together.")
+    pool_group_ids = fields.Many2many(
+        "rebate.customer.group", "rebate_policy_pool_group_rel", "policy_id", "group_id",
+        string="Pooled Customer Groups", check_company=True)
+    pool_payout = fields.Selection(
+        [("member", "Each Member on Its Own Purchases"), ("head", "The Whole Group to Its Head")],
+        string="Group Rebate Paid To", required=True, default="member", tracking=True,
+        help="Each member: every member earns its own purchases at the rate the group reached. The whole "
+             "group to its head: one record for the group's head on the group's purchases.")
     summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
 
     # ---- paid basis (issue 13, paid13): invoices count when posted, or once paid ----
@@ -324,7 +352,8 @@ class RebatePolicy(models.Model):
 
     @api.depends(
         "tier_ids.threshold", "tier_ids.rate", "tier_ids.fixed_amount", "amount_type", "tier_mode",
-        "basis", "period", "cap_amount", "currency_id", "min_seniority_months", "invoice_basis")
+        "basis", "period", "cap_amount", "currency_id", "min_seniority_months", "invoice_basis",
+        "pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout")
     def _compute_summary(self):
         # The terms in words are what salespeople explain to customers (the statement prints them
         # too): the cap they mention is read as the policy's, not as the user's field.
@@ -373,6 +402,8 @@ class RebatePolicy(models.Model):
             text = self.env._("%(rule)s, for customers of at least %(months)s months", rule=text,
                      months=self.min_seniority_months)
         text = self._overlap_summary_text(text)  # overlap13
+        if self.pool_mode != "none":  # group volume (rebate_policy_pool.py)
+            text = self._pool_summary_text(text)
         return text
 
     # ------------------------------------------------------------------ onchange / constraints

@@ -567,6 +567,8 @@ class RebatePolicy(models.Model):
         self.ensure_one()
         Record = self.env["rebate.record"].with_context(**COMPUTE_CONTEXT)
         period = Period(date_start, date_end, self.period, 0)
+        if partner_ids is not None and self.pool_mode != "none":
+            partner_ids = self._pool_widen(partner_ids)  # group volume: a member moves its whole group
         # one aggregate: the period's base, the period before, last year and the costs
         figures = self._compute_period_figures(period, partner_ids)
         bases = {partner_id: values for partner_id, values in figures.items() if values["lines"]}
@@ -578,6 +580,8 @@ class RebatePolicy(models.Model):
             }
         if self._scope_partner_ids() is not None:
             self._record_outside_period(period, partner_ids, queued)
+        # group volume (rebate_policy_pool.py): the groups' bases, the head's row in head payout
+        pool = self._pool_period(figures, bases, partner_ids) if self.pool_mode != "none" else None
         tiers = self._engine_tiers()
         rounding = to_decimal(self.currency_id.rounding)
         cap = to_decimal(self.cap_amount) if self.cap_amount else None
@@ -598,7 +602,8 @@ class RebatePolicy(models.Model):
             partner_figures = figures.get(partner_id, {})
             base = (partner_figures["base_amount"], partner_figures["base_qty"]) \
                 if partner_id in bases else (ZERO, ZERO)
-            result = compute_rebate(base[measure_index], tiers, self.tier_mode, base[0], cap, rounding)
+            result = pool.rebate(partner_id, base, measure_index, tiers, self.tier_mode, cap, rounding) if pool \
+                else compute_rebate(base[measure_index], tiers, self.tier_mode, base[0], cap, rounding)
             values = self._record_values(result, base)
             for field in ("previous_base_amount", "last_year_base_amount", "previous_cost_amount"):
                 values[field] = float(partner_figures.get(field, ZERO))
@@ -618,7 +623,8 @@ class RebatePolicy(models.Model):
                     or float_compare(values["base_qty"], 0, precision_digits=6))
                 revision = max(records.mapped("revision")) + (0 if draft else 1)
             else:
-                keep = partner_id in bases and (result.amount > 0 or self.track_progress)
+                keep = partner_id in bases and (result.amount > 0 or self.track_progress
+                                                or bool(pool and partner_id in pool.group_of))
                 revision = 0
             if not keep:
                 to_unlink |= draft
@@ -629,11 +635,13 @@ class RebatePolicy(models.Model):
                 to_create.append(dict(
                     values, policy_id=self.id, partner_id=partner_id, date_start=date_start,
                     date_end=date_end, revision=revision, company_id=self.company_id.id,
-                    rebate_type=self.rebate_type))
+                    rebate_type=self.rebate_type, **(pool.record_values(partner_id) if pool else {})))
         to_unlink.unlink()
         Record._write_estimates(to_write)
         created = Record._create_estimates(to_create)
         self._record_overlaps(period, partner_ids)  # overlap13: what exclusive policies took
+        if pool:
+            self._pool_write_records(date_start, pool, partner_ids)
         return created
 
     def _periods_to_compute(self, date_from=None, date_to=None):

@@ -100,6 +100,10 @@ class RebateProjectionMixin(models.AbstractModel):
         counted = policy._document_products_counted(partner, day, {p for p, _a, _q in lines})  # overlap13
         doc_amount = sum((to_decimal(a) for p, a, _q in lines if p in counted), Decimal(0))
         doc_qty = sum((to_decimal(q) for p, _a, q in lines if p in counted), Decimal(0))
+        if policy.pool_mode != "none":  # group volume: the group's period to date decides the tier
+            pooled = policy._pool_projection(period, partner, base_amount, base_qty, doc_amount, doc_qty)
+            if pooled is not None:
+                return pooled
         quantity = policy.basis == "quantity"
         result = project(
             base_qty if quantity else base_amount, policy._engine_tiers(), policy.tier_mode,
@@ -183,4 +187,5 @@ class RebateProjectionMixin(models.AbstractModel):
             gap=number("gap", money=policy.basis == "amount"),
             next_amount=number("next_amount", money=True),
             texts={key[:-5]: values[key] for key in values if key.endswith("_text")},
+            **({"pool": values["pool"]} if values.get("pool") else {}),
         )

@@ -13,6 +13,9 @@ ESTIMATE_COLUMNS = (
     "policy_id", "partner_id", "company_id", "rebate_type", "date_start", "date_end", "revision",
     "base_amount", "base_qty", "tier_id", "rate", "amount", "previous_base_amount", "last_year_base_amount",
     "cost_amount", "previous_cost_amount",
+    # group volume (rebate_record_pool.py): absent from the values of an unpooled record (NULL)
+    "pool_key", "pool_name", "pool_head_id", "pool_base_amount", "pool_base_qty", "pool_member_count",
+    "pool_own_tier",
 )
 # The figures a recomputation rewrites on an estimate (_write_estimates).
 ESTIMATE_FIGURES = (
@@ -204,7 +207,7 @@ class RebateRecord(models.Model):
         self.check_access("create")
         rows = [
             SQL("(%s, 'draft', %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')",
-                SQL(", ").join(None if vals[column] is False else vals[column] for column in ESTIMATE_COLUMNS),
+                SQL(", ").join(None if vals.get(column) is False else vals.get(column) for column in ESTIMATE_COLUMNS),
                 self.env.uid, self.env.uid)
             for vals in vals_list
         ]

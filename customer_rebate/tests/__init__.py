@@ -63,3 +63,5 @@ from . import test_tours_backoffice
 from . import test_security_approval
 from . import test_record_paid
 from . import test_record_overlap
+from . import test_record_pool
+from . import test_record_pool_incremental

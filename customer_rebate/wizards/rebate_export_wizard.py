@@ -145,6 +145,9 @@ class RebateExportWizard(models.TransientModel):
             # overlap13: purchases an exclusive policy counts instead, and why
             (self.env._("Counted by Other Policies"), 15),
             (self.env._("Why"), 40),
+            # group volume: the group whose purchases decided the tier, and those purchases
+            (self.env._("Customer Group"), 24),
+            (self.env._("Group Base"), 15),
         ]
         # each sheet: a header row, the records, its total row and room for the grand total
         last_record_row = MAX_SHEET_ROWS - 3
@@ -195,6 +198,9 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_string(row, 13, invoice_bases.get(record.policy_id.invoice_basis, ""))
                 sheet.write_number(row, 14, record.overlap_amount, formats["money"])
                 sheet.write_string(row, 15, record.overlap_text or "")
+                if record.pool_key:
+                    sheet.write_string(row, 16, record.pool_name or "")
+                    sheet.write_number(row, 17, record.pool_base_amount, formats["money"])
                 current.next_row += 1
                 current.base += record.base_amount
                 current.amount += record.amount
