@@ -192,6 +192,10 @@ class TestRecordPool(PoolCommon):
         with freeze_time("2026-03-25"):
             [figures] = [p for p in order._get_rebate_projections() if p["policy"] == policy]
             data = order._rebate_projection_data(figures)
+            box = str(order.rebate_projection_html)
+            customer_box = str(self.members[2].rebate_policy_html)
+        self.assertIn("Group Key Accounts to date: 120,000.00", box)
+        self.assertIn("Group Key Accounts to date: 120,000.00", customer_box)
         self.assertEqual((figures["base_amount"], figures["projected_amount"]), (50000, 3000))
         self.assertEqual(figures["pool_text"], "Group Key Accounts to date: 120,000.00")
         self.assertEqual(data["pool"]["base_amount"], 120000.0)
