@@ -220,6 +220,23 @@ class TestPolicyPoolTerms(PoolCommon):
         self.assertTrue(self.create_policy(tiers=((100000.0, 3000.0),), amount_type="fixed", pool_mode="parent",
                                            pool_payout="head"))
 
+    def test_terms_of_other_parts_not_combined_with_pooling_are_refused(self):
+        """Pooling is not built with a paid basis, advances or most-favourable overlaps: refused
+        (each checked where its part's field exists)."""
+        combinations = [("invoice_basis", {"invoice_basis": "paid"}, "counted once paid"),
+                        ("advance_period", {"period": "year", "advance_period": "quarter"}, "advances"),
+                        ("overlap_rule", {"combinable": False, "overlap_rule": "favourable"}, "more favourable")]
+        Policy = self.env["rebate.policy"]
+        present = [combination for combination in combinations if combination[0] in Policy._fields]
+        if not present:
+            self.skipTest("none of the other parts' terms is installed")
+        for _field, values, message in present:
+            with self.assertRaisesRegex(ValidationError, message):
+                self.create_policy(pool_mode="parent", **values)
+            policy = self.create_policy(pool_mode="parent")
+            with self.assertRaisesRegex(ValidationError, message):
+                policy.write(values)
+
     def test_group_head_must_be_a_member_and_a_customer_pools_once(self):
         with self.assertRaisesRegex(ValidationError, "must be one of its members"):
             self.env["rebate.customer.group"].create({
