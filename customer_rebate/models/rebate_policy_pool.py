@@ -115,6 +115,25 @@ class RebatePolicy(models.Model):
                     "Policy %(policy)s: a fixed amount reached by a group is paid once, to the group's head, "
                     "not to each member.", policy=policy.display_name))
         self._check_pool_groups_disjoint()
+        self._check_pool_combinations()
+
+    def _check_pool_combinations(self):
+        """Group volume is not built together with the terms of issue 13's other parts (they are
+        read only where their fields exist): a paid basis, advances within the year, and exclusive
+        policies decided by what is more favourable to the customer. Each is refused, not guessed."""
+        for policy in self.filtered(lambda p: p.pool_mode != "none"):
+            refused = []
+            if "invoice_basis" in policy._fields and policy.invoice_basis == "paid":
+                refused.append(self.env._("invoices counted once paid"))
+            if "advance_period" in policy._fields and policy.advance_period:
+                refused.append(self.env._("advances within the year"))
+            if "overlap_rule" in policy._fields and "combinable" in policy._fields \
+                    and not policy.combinable and policy.overlap_rule == "favourable":
+                refused.append(self.env._("exclusive overlaps decided by what is more favourable to the customer"))
+            if refused:
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s pools customers in groups, which does not combine with %(terms)s yet.",
+                    policy=policy.display_name, terms=self._clause_separator().join(refused)))
 
     def _check_pool_groups_disjoint(self):
         for policy in self.filtered(lambda p: p.pool_mode == "group"):
@@ -132,6 +151,8 @@ class RebatePolicy(models.Model):
     def write(self, vals):
         pool_terms = {"pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout"} & set(vals)
         result = super().write(vals)
+        if {"invoice_basis", "advance_period", "combinable", "overlap_rule"} & set(vals):
+            self._check_pool_combinations()
         if pool_terms:
             # other groups: the estimates forget their group until the next (full) run fills it again
             self.env["rebate.record"].flush_model()

@@ -192,6 +192,10 @@ class TestRecordPool(PoolCommon):
         with freeze_time("2026-03-25"):
             [figures] = [p for p in order._get_rebate_projections() if p["policy"] == policy]
             data = order._rebate_projection_data(figures)
+            box = str(order.rebate_projection_html)
+            customer_box = str(self.members[2].rebate_policy_html)
+        self.assertIn("Group Key Accounts to date: 120,000.00", box)
+        self.assertIn("Group Key Accounts to date: 120,000.00", customer_box)
         self.assertEqual((figures["base_amount"], figures["projected_amount"]), (50000, 3000))
         self.assertEqual(figures["pool_text"], "Group Key Accounts to date: 120,000.00")
         self.assertEqual(data["pool"]["base_amount"], 120000.0)
@@ -215,6 +219,22 @@ class TestPolicyPoolTerms(PoolCommon):
             self.create_policy(tiers=((100000.0, 3000.0),), amount_type="fixed", pool_mode="parent")
         self.assertTrue(self.create_policy(tiers=((100000.0, 3000.0),), amount_type="fixed", pool_mode="parent",
                                            pool_payout="head"))
+
+    def test_terms_of_other_parts_not_combined_with_pooling_are_refused(self):
+        """Pooling is not built with a paid basis, advances or most-favourable overlaps: refused
+        (each checked where its part's field exists)."""
+        combinations = [("invoice_basis", {"invoice_basis": "paid"}, "counted once paid"),
+                        ("advance_period", {"period": "year", "advance_period": "quarter"}, "advances"),
+                        ("overlap_rule", {"combinable": False, "overlap_rule": "favourable"}, "more favourable")]
+        Policy = self.env["rebate.policy"]
+        present = [combination for combination in combinations if combination[0] in Policy._fields]
+        if not present:
+            self.skipTest("none of the other parts' terms is installed")
+        for _field, values, message in present:
+            # the terms alone, as the form holds them (other parts may ask for more of their own)
+            with self.assertRaisesRegex(ValidationError, message):
+                Policy.new(dict(values, name="Pooled", pool_mode="parent"))._check_pool_combinations()
+            Policy.new(dict(values, name="Alone", pool_mode="none"))._check_pool_combinations()
 
     def test_group_head_must_be_a_member_and_a_customer_pools_once(self):
         with self.assertRaisesRegex(ValidationError, "must be one of its members"):
