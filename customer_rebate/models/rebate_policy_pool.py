@@ -90,15 +90,9 @@ class RebatePolicyPool:
 class RebatePolicy(models.Model):
     _inherit = "rebate.policy"  # pylint: disable=consider-merging-classes-inherited
 
-    @api.constrains("pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout", "amount_type", "combinable")
+    @api.constrains("pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout", "amount_type")
     def _check_pool_terms(self):
         for policy in self:
-            if policy.pool_mode != "none" and not policy.combinable:
-                # an exclusive policy shares lines customer by customer, a pooled one decides its
-                # rate group by group: the two rules together would not say who counts a line
-                raise ValidationError(self.env._(
-                    "Policy %(policy)s pools customers: it cannot be exclusive as well. Let it combine "
-                    "with other policies, or do not pool.", policy=policy.display_name))
             if policy.pool_mode == "tag" and not policy.pool_category_ids:
                 raise ValidationError(self.env._(
                     "Policy %(policy)s pools customers by tag: choose the tags whose customers are pooled.",
