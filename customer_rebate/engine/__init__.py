@@ -8,6 +8,7 @@ amounts, ``datetime.date`` days) in bulk, call the functions, and write the resu
 every rule testable in milliseconds without a database, and keeps one implementation of each rule.
 """
 
+from .advances import ADVANCE_MODES, AdvanceStep, advance_target, advanced_total, plan_advances, true_up
 from .bounds import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, amount_in_bounds, date_in_bounds,
     validate_bounds,
@@ -21,6 +22,8 @@ from .tiers import RebateResult, Tier, compute_rebate, validate_tiers
 from .projection import Projection, project
 
 __all__ = [
+    "ADVANCE_MODES",
+    "AdvanceStep",
     "MAX_AMOUNT",
     "MAX_DATE",
     "MAX_SENIORITY_MONTHS",
@@ -31,17 +34,21 @@ __all__ = [
     "RebateResult",
     "Tier",
     "add_months",
+    "advance_target",
+    "advanced_total",
     "amount_in_bounds",
     "compute_rebate",
     "date_in_bounds",
     "iter_periods",
     "period_containing",
+    "plan_advances",
     "previous_period",
     "project",
     "round_money",
     "same_period_last_year",
     "seniority_reached",
     "to_decimal",
+    "true_up",
     "validate_bounds",
     "validate_tiers",
 ]

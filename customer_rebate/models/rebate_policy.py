@@ -20,6 +20,7 @@ TERM_FIELDS = frozenset({
     "rebate_type", "basis", "period", "date_start", "date_end", "company_id",
     "partner_ids", "partner_category_ids", "product_ids", "product_category_ids",
     "min_seniority_months", "tier_ids", "tier_mode", "amount_type", "cap_amount",
+    "advance_period", "advance_mode", "advance_rate",
 })
 
 
@@ -202,6 +203,24 @@ class RebatePolicy(models.Model):
         help="How customers are told (邮件或短信): an SMS goes to customers with a phone number who "
              "accept rebate notices by SMS.")
     note = fields.Html(string="Internal Notes", groups="customer_rebate.group_rebate_user")
+    # ------------------------------------------------------------------ advance13: annual target
+    # with periodic advances (年度返利，季度预返) and a year-end true-up; rules in engine/advances.py,
+    # records in rebate_policy_advance.py
+    advance_period = fields.Selection(
+        [("month", "Monthly"), ("quarter", "Quarterly"), ("half_year", "Half-yearly")],
+        string="Advances", tracking=True,
+        help="Yearly policies only: at the end of each of these periods the customer is advanced the "
+             "year-to-date rebate minus what was already advanced; the year-end settlement pays the "
+             "rest, or recovers what was advanced too much. Empty: the rebate is paid once, after the year.")
+    advance_mode = fields.Selection(
+        [("rate", "Provisional rate"), ("tier", "Tier reached so far")],
+        string="Advance At", required=True, default="rate", tracking=True,
+        help="Provisional rate: the year-to-date sales at the provisional rate, whatever tier they "
+             "reach. Tier reached so far: the year's tiers applied to the year-to-date sales.")
+    advance_rate = fields.Float(
+        string="Provisional Rate (%)", digits=(5, 2), tracking=True,
+        help="The rate of the advances, at most the highest tier's rate.")
+    # ------------------------------------------------------------------ end of advance13
     summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
 
     _code_version_unique = models.Constraint(
@@ -272,7 +291,8 @@ class RebatePolicy(models.Model):
 
     @api.depends(
         "tier_ids.threshold", "tier_ids.rate", "tier_ids.fixed_amount", "amount_type", "tier_mode",
-        "basis", "period", "cap_amount", "currency_id", "min_seniority_months")
+        "basis", "period", "cap_amount", "currency_id", "min_seniority_months",
+        "advance_period", "advance_mode", "advance_rate")
     def _compute_summary(self):
         # The terms in words are what salespeople explain to customers (the statement prints them
         # too): the cap they mention is read as the policy's, not as the user's field.
@@ -320,6 +340,8 @@ class RebatePolicy(models.Model):
         if self.min_seniority_months:
             text = self.env._("%(rule)s, for customers of at least %(months)s months", rule=text,
                      months=self.min_seniority_months)
+        if self.advance_period and self.period == "year":
+            text = self._advance_summary(text)
         return text
 
     # ------------------------------------------------------------------ onchange / constraints

@@ -60,3 +60,4 @@ from . import test_projection_box
 from . import test_tours
 from . import test_tours_backoffice
 from . import test_security_approval
+from . import test_record_advance

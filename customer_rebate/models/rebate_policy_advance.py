@@ -1,0 +1,355 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+"""Annual rebates paid in advances (年度返利，季度预返) and settled at year end.
+
+A yearly policy with an advance period keeps, per customer and year, one ``advance`` record per
+advance period (its dates; its base is the year to date at the period's end) and one ``final``
+record of the year (its base is the year's; its amount is the year's rebate minus the advances).
+Both are ordinary records: confirmed, accrued, settled by any payout method, and, when negative,
+netted against the next payout or recovered with an invoice (issue 7's negative adjustments). The
+rules are the engine's (``engine/advances.py``); this file gathers the figures in two aggregates
+per year and writes the records in bulk."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL, float_compare, formatLang
+
+from ..engine import (
+    Period, advance_target, advanced_total, compute_rebate, iter_periods, plan_advances, seniority_reached,
+    to_decimal,
+)
+from .rebate_policy_compute import COMPUTE_CONTEXT
+
+ZERO = Decimal(0)
+# What a confirmed year-end settlement's adjustment carries as a difference (see _final_values).
+FINAL_DELTA_FIELDS = (
+    "base_amount", "base_qty", "amount", "previous_base_amount", "last_year_base_amount", "cost_amount",
+    "previous_cost_amount", "year_rebate_amount", "advanced_amount",
+)
+
+
+class RebatePolicy(models.Model):
+    _inherit = "rebate.policy"
+
+    # ------------------------------------------------------------------ terms
+
+    @api.constrains("advance_period", "advance_mode", "advance_rate", "period", "tier_ids", "amount_type",
+                    "settlement_method", "goods_quantity_mode")
+    def _check_advances(self):
+        for policy in self:
+            if policy.advance_rate < 0 or policy.advance_rate > 100:
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s: the provisional rate of the advances must be between 0 and 100 %%.",
+                    policy=policy.display_name))
+            if not policy.advance_period:
+                continue
+            if policy.period != "year":
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s: advances are paid on a yearly rebate; choose the yearly period "
+                    "or no advances.", policy=policy.display_name))
+            if policy.advance_mode == "rate":
+                if policy.advance_rate <= 0:
+                    raise ValidationError(self.env._(
+                        "Policy %(policy)s: set the provisional rate of the advances.", policy=policy.display_name))
+                highest = max(policy.tier_ids.mapped("rate") or [0.0])
+                if policy.amount_type == "rate" and policy.tier_ids and float_compare(
+                        policy.advance_rate, highest, precision_digits=4) > 0:
+                    raise ValidationError(self.env._(
+                        "Policy %(policy)s: the provisional rate (%(advance)s %%) cannot exceed the highest "
+                        "tier's rate (%(rate)s %%): the advances would pay more than the year can earn.",
+                        policy=policy.display_name, advance=policy._format_rate(policy.advance_rate),
+                        rate=policy._format_rate(highest)))
+            if policy.settlement_method == "goods" and policy.goods_quantity_mode == "fixed":
+                raise ValidationError(self.env._(
+                    "Policy %(policy)s: advances are amounts of money; a fixed quantity of goods per tier "
+                    "cannot be advanced. Give the goods at their sales price or cost instead.",
+                    policy=policy.display_name))
+
+    def _advance_summary(self, text):
+        """The rule in words with its advances: "…, advanced quarterly at 3 %"."""
+        self.ensure_one()
+        period = {
+            "month": self.env._("monthly"),
+            "quarter": self.env._("quarterly"),
+            "half_year": self.env._("half-yearly"),
+        }[self.advance_period]
+        if self.advance_mode == "tier":
+            return self.env._("%(rule)s, advanced %(period)s at the tier reached so far", rule=text, period=period)
+        return self.env._("%(rule)s, advanced %(period)s at %(rate)s %%", rule=text, period=period,
+                          rate=self._format_rate(self.advance_rate))
+
+    # ------------------------------------------------------------------ computation
+
+    def _advance_periods(self, year):
+        """The advance periods of ``year`` (a policy period) that have begun, clipped to it."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if today < year.date_start:
+            return []
+        return list(iter_periods(self.advance_period, year.date_start, year.date_end, until=min(today, year.date_end)))
+
+    def _compute_year_to_date_figures(self, year, advance_periods, partner_ids=None):
+        """``{partner id: [(lines, amount, quantity) at the end of each advance period]}``, from ONE
+        aggregate over the year's lines (conditional sums, one per advance period)."""
+        self.ensure_one()
+        if not advance_periods:
+            return {}
+        ranges = [(year.date_start, advance_periods[-1].date_end)]
+        domain = self._base_line_domain(None, None, partner_ids, ranges=ranges, moves=False)
+
+        def build(terms):
+            columns = [SQL("%s.partner_id", terms["line"])]
+            for period in advance_periods:
+                to_date = SQL("%s <= %s", terms["date"], period.date_end)
+                columns += [
+                    SQL("COUNT(*) FILTER (WHERE %s)", to_date),
+                    SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], to_date),
+                    SQL("SUM(%s) FILTER (WHERE %s)", terms["qty"], to_date),
+                ]
+            return SQL(", ").join(columns), SQL("%s.partner_id", terms["line"])
+
+        figures = {}
+        for partner_id, *values in self._line_figures_query(domain, ranges, build):
+            if partner_id:
+                figures[partner_id] = [
+                    (values[index] or 0, to_decimal(values[index + 1] or 0), to_decimal(values[index + 2] or 0))
+                    for index in range(0, len(values), 3)
+                ]
+        return figures
+
+    def _compute_advance_records(self, date_start, date_end, partner_ids=None, queued=None):
+        """The records of one year of a policy with advances: the advances of the advance periods
+        begun so far and the year-end settlement, per customer. Estimates follow the invoices;
+        confirmed and settled advances stay as they are (the next advance, or the year-end
+        settlement, makes up any difference); a confirmed year-end settlement gets adjustments."""
+        self.ensure_one()
+        Record = self.env["rebate.record"].with_context(**COMPUTE_CONTEXT)
+        year = Period(date_start, date_end, self.period, 0)
+        figures = self._compute_period_figures(year, partner_ids)
+        bases = {partner_id: values for partner_id, values in figures.items() if values["lines"]}
+        if self.min_seniority_months and bases:
+            first_dates = self._first_invoice_dates(bases)
+            bases = {
+                partner_id: values for partner_id, values in bases.items()
+                if seniority_reached(first_dates.get(partner_id), date_start, self.min_seniority_months)
+            }
+        if self._scope_partner_ids() is not None:
+            self._record_outside_period(year, partner_ids, queued)
+        advance_periods = self._advance_periods(year)
+        year_to_date = self._compute_year_to_date_figures(year, advance_periods, partner_ids)
+        tiers = self._engine_tiers()
+        rounding = to_decimal(self.currency_id.rounding)
+        cap = to_decimal(self.cap_amount) if self.cap_amount else None
+        measure_index = 2 if self.basis == "quantity" else 1  # in (lines, amount, quantity)
+        advance_rate = to_decimal(self.advance_rate)
+
+        existing = defaultdict(lambda: defaultdict(lambda: Record))
+        record_domain = [("policy_id", "=", self.id), ("date_start", ">=", date_start),
+                         ("date_start", "<=", date_end), ("kind", "in", ("advance", "final"))]
+        if partner_ids is not None:
+            record_domain.append(("partner_id", "in", list(partner_ids)))
+        for record in Record.search(record_domain):
+            key = record.date_start if record.kind == "advance" else "final"
+            existing[record.partner_id][key] |= record
+        existing = {partner.id: records for partner, records in existing.items()}
+
+        to_create, to_write, to_unlink = [], [], Record
+        no_figures = [(0, ZERO, ZERO)] * len(advance_periods)
+        for partner_id in set(bases) | set(existing):
+            records = existing.get(partner_id, {})
+            eligible = partner_id in bases
+            to_date = year_to_date.get(partner_id, no_figures) if eligible else no_figures
+            results = [
+                advance_target(figure[measure_index], tiers, self.tier_mode, figure[1], cap, self.advance_mode,
+                               advance_rate, rounding)
+                for figure in to_date
+            ]
+            frozen = []
+            for period in advance_periods:
+                period_records = records.get(period.date_start, Record)
+                if period_records.filtered(lambda r: r.state == "cancelled"):
+                    frozen.append(False)  # a manager cancelled this advance: it pays nothing
+                elif period_records.filtered(lambda r: r.state in ("confirmed", "settled")):
+                    frozen.append(to_decimal(sum(period_records.mapped("amount"))))
+                else:
+                    frozen.append(None)
+            steps = plan_advances([result.amount for result in results], frozen)
+            for period, figure, result, step in zip(advance_periods, to_date, results, steps):
+                if step.frozen:
+                    continue
+                draft = records.get(period.date_start, Record)
+                values = {
+                    "base_amount": float(figure[1]),
+                    "base_qty": float(figure[2]),
+                    "tier_id": result.tier.key if result.tier is not None else False,
+                    "rate": float(result.rate if self.advance_mode == "tier" else advance_rate),
+                    "amount": float(step.amount),
+                    "year_rebate_amount": float(step.target),
+                    "advanced_amount": float(step.advanced_before),
+                    "previous_base_amount": 0.0, "last_year_base_amount": 0.0,
+                    "cost_amount": 0.0, "previous_cost_amount": 0.0,
+                }
+                keep = bool(step.amount) or (bool(figure[0]) and self.track_progress)
+                if not keep:
+                    to_unlink |= draft
+                elif draft:
+                    if self._advance_values_differ(draft, values):
+                        to_write.append((draft, values))
+                else:
+                    to_create.append(dict(
+                        values, policy_id=self.id, partner_id=partner_id, date_start=period.date_start,
+                        date_end=period.date_end, revision=0, kind="advance", company_id=self.company_id.id,
+                        rebate_type=self.rebate_type))
+            # the year-end settlement
+            finals = records.get("final", Record)
+            if finals.filtered(lambda r: r.state == "cancelled" and not r.revision):
+                continue
+            partner_figures = figures.get(partner_id, {})
+            base = (partner_figures["base_amount"], partner_figures["base_qty"]) if eligible else (ZERO, ZERO)
+            year_result = compute_rebate(base[1 if self.basis == "quantity" else 0], tiers, self.tier_mode, base[0],
+                                         cap, rounding)
+            advanced = advanced_total(steps)
+            values = self._record_values(year_result, base)
+            values.update(
+                amount=float(year_result.amount - advanced),
+                year_rebate_amount=float(year_result.amount),
+                advanced_amount=float(advanced),
+                cost_amount=self.currency_id.round(float(partner_figures["cost_amount"])) if eligible else 0.0,
+                previous_cost_amount=self.currency_id.round(float(partner_figures.get("previous_cost_amount", ZERO))),
+                previous_base_amount=float(partner_figures.get("previous_base_amount", ZERO)),
+                last_year_base_amount=float(partner_figures.get("last_year_base_amount", ZERO)),
+            )
+            draft = finals.filtered(lambda r: r.state == "draft")
+            settled = finals - draft
+            if settled:
+                for field in FINAL_DELTA_FIELDS:
+                    values[field] -= sum(settled.mapped(field))
+                keep = bool(
+                    self.currency_id.compare_amounts(values["amount"], 0)
+                    or self.currency_id.compare_amounts(values["base_amount"], 0)
+                    or float_compare(values["base_qty"], 0, precision_digits=6))
+                revision = max(finals.mapped("revision")) + (0 if draft else 1)
+            else:
+                keep = (eligible and (year_result.amount > 0 or self.track_progress)) or bool(advanced)
+                revision = 0
+            if not keep:
+                to_unlink |= draft
+            elif draft:
+                if self._advance_values_differ(draft, values):
+                    to_write.append((draft, values))
+            else:
+                to_create.append(dict(
+                    values, policy_id=self.id, partner_id=partner_id, date_start=date_start, date_end=date_end,
+                    revision=revision, kind="final", company_id=self.company_id.id, rebate_type=self.rebate_type))
+        to_unlink.unlink()
+        Record._write_estimates(to_write)
+        return Record._create_estimates(to_create)
+
+    def _advance_values_differ(self, record, values):
+        currency = self.currency_id
+        return self._values_differ(record, values) \
+            or currency.compare_amounts(record.year_rebate_amount, values["year_rebate_amount"]) \
+            or currency.compare_amounts(record.advanced_amount, values["advanced_amount"])
+
+    def _incremental_work(self, periods, changes, open_from):
+        """An advance period that began since the last complete run brings a new advance for every
+        customer of its year: that year is computed in full, as a new period is."""
+        work = super()._incremental_work(periods, changes, open_from)
+        if not self.advance_period:
+            return work
+        today = fields.Date.context_today(self)
+        fresh = {
+            period for period in periods
+            if period.date_start <= open_from and any(
+                open_from < advance.date_start <= today for advance in self._advance_periods(period))
+        }
+        if not fresh:
+            return work
+        return [(period, partners) for period, partners in work if period not in fresh] \
+            + [(period, None) for period in sorted(fresh)]
+
+
+class RebateRecord(models.Model):
+    _inherit = "rebate.record"
+
+    is_advance_policy = fields.Boolean(compute="_compute_is_advance_policy")
+    advance_left_amount = fields.Monetary(
+        string="Left to Settle", compute="_compute_advance_left_amount",
+        help="Year-end settlement: the year's rebate minus the advances, what the year-end payout pays "
+             "(negative: what the customer owes back).")
+
+    @api.depends("kind")
+    def _compute_is_advance_policy(self):
+        for record in self:
+            record.is_advance_policy = record.kind != "period"
+
+    @api.depends("kind", "year_rebate_amount", "advanced_amount")
+    def _compute_advance_left_amount(self):
+        for record in self:
+            record.advance_left_amount = record.year_rebate_amount - record.advanced_amount \
+                if record.kind != "period" else 0.0
+
+    def _advance_label(self, label):
+        self.ensure_one()
+        if self.kind == "advance":
+            return self.env._("%(record)s, advance", record=label)
+        return self.env._("%(record)s, year-end settlement", record=label)
+
+    def _computation_text(self):
+        """An advance: "Year to date 250,000.00 (1 Jan – 30 Jun) at 3 % → 7,500.00; advanced before
+        3,000.00 → advance 4,500.00". A year-end settlement: the year's computation, then the
+        advances and what is left."""
+        self.ensure_one()
+        if self.kind == "period":
+            return super()._computation_text()
+        policy = self.policy_id
+        currency = self.currency_id
+
+        def money(value):
+            return formatLang(self.env, value, digits=currency.decimal_places)
+
+        measure = self.base_qty if policy.basis == "quantity" else self.base_amount
+        if self.kind == "advance":
+            if self.tier_id or policy.advance_mode == "tier":
+                terms = self.env._("at the tier reached so far (%(rate)s %%)", rate=policy._format_rate(self.rate)) \
+                    if self.tier_id else self.env._("below the first tier")
+            else:
+                terms = self.env._("at %(rate)s %%", rate=policy._format_rate(self.rate))
+            text = self.env._(
+                "Year to date %(base)s (to %(date)s) %(terms)s → %(target)s; advanced before %(before)s → "
+                "advance %(amount)s",
+                base=policy._format_measure(measure), date=fields.Date.to_string(self.date_end), terms=terms,
+                target=money(self.year_rebate_amount), before=money(self.advanced_amount), amount=money(self.amount))
+        else:
+            year = super()._computation_text()
+            text = self.env._(
+                "Rebate of the year %(year)s; advances paid %(advanced)s → left to settle %(left)s",
+                year=money(self.year_rebate_amount), advanced=money(self.advanced_amount),
+                left=money(self.amount))
+            text = self.env._("%(year)s. %(settlement)s", year=year.rsplit(" → ", 1)[0], settlement=text)
+        return text
+
+    def action_confirm(self):
+        """Confirming a year-end settlement confirms the advances of its year still estimated: the
+        settlement was worked out from them, they cannot change after it."""
+        finals = self.filtered(lambda r: r.kind == "final" and r.state == "draft")
+        advances = self.browse()
+        for final in finals:
+            advances |= self.search([
+                ("policy_id", "=", final.policy_id.id), ("partner_id", "=", final.partner_id.id),
+                ("kind", "=", "advance"), ("state", "=", "draft"),
+                ("date_start", ">=", final.date_start), ("date_end", "<=", final.date_end)])
+        return super(RebateRecord, (advances - self) | self).action_confirm()
+
+    def action_cancel(self):
+        """A cancelled advance pays nothing: the next advance (or the year-end settlement) of its
+        customer makes up for it, so the incremental run computes its year again."""
+        result = super().action_cancel()
+        advances = self.filtered(lambda r: r.kind == "advance")
+        if advances:
+            self.env["rebate.compute.queue"].sudo()._enqueue_records(advances)
+        return result
