@@ -19,8 +19,8 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL, float_compare, formatLang
 
 from ..engine import (
-    Period, advance_target, advanced_total, compute_rebate, iter_periods, plan_advances, seniority_reached,
-    to_decimal,
+    Period, advance_target, advanced_total, compute_rebate, iter_periods, period_containing, plan_advances,
+    seniority_reached, to_decimal,
 )
 from .rebate_policy_compute import COMPUTE_CONTEXT
 
@@ -81,6 +81,15 @@ class RebatePolicy(models.Model):
             return self.env._("%(rule)s, advanced %(period)s at the tier reached so far", rule=text, period=period)
         return self.env._("%(rule)s, advanced %(period)s at %(rate)s %%", rule=text, period=period,
                           rate=self._format_rate(self.advance_rate))
+
+    def _advance_year_records(self, partner, year):
+        """The advances and year-end settlements (with their adjustments) of ``partner`` in
+        ``year`` (a period of the policy), cancelled ones left out."""
+        self.ensure_one()
+        return self.env["rebate.record"].sudo().search([
+            ("policy_id", "=", self.id), ("partner_id", "=", partner.id), ("kind", "in", ("advance", "final")),
+            ("date_start", ">=", year.date_start), ("date_start", "<=", year.date_end), ("state", "!=", "cancelled"),
+        ])
 
     # ------------------------------------------------------------------ computation
 
@@ -273,6 +282,40 @@ class RebatePolicy(models.Model):
             + [(period, None) for period in sorted(fresh)]
 
 
+class RebateProjectionMixin(models.AbstractModel):
+    _inherit = "rebate.projection.mixin"
+
+    def _project_rebate_policy(self, policy, partner, day, lines):
+        """A yearly rebate paid in advances: what was advanced this year, and what the year-end
+        settlement would pay (or take back) on the projected year."""
+        values = super()._project_rebate_policy(policy, partner, day, lines)
+        if not (policy.advance_period and policy.period == "year"):
+            return values
+        year = Period(values["period_start"], values["period_end"], policy.period, 0)
+        advanced = sum(policy._advance_year_records(partner, year).filtered(
+            lambda r: r.kind == "advance").mapped("amount"))
+        left = float(values["projected_amount"]) - advanced
+        money = policy.currency_id
+
+        def text(value):
+            return formatLang(self.env, value, currency_obj=money)
+
+        values["advanced_amount"] = Decimal(str(advanced))
+        values["advance_text"] = self.env._(
+            "Advanced so far %(advanced)s; left for the year-end settlement %(left)s",
+            advanced=text(advanced), left=text(left))
+        return values
+
+    @api.model
+    def _rebate_projection_data(self, values):
+        data = super()._rebate_projection_data(values)
+        if "advanced_amount" in values:
+            currency = values["policy"].currency_id
+            data["advanced_amount"] = currency.round(float(values["advanced_amount"]))
+            data["advance_left_amount"] = currency.round(float(values["projected_amount"] - values["advanced_amount"]))
+        return data
+
+
 class RebateRecord(models.Model):
     _inherit = "rebate.record"
 
@@ -292,6 +335,35 @@ class RebateRecord(models.Model):
         for record in self:
             record.advance_left_amount = record.year_rebate_amount - record.advanced_amount \
                 if record.kind != "period" else 0.0
+
+    def _advance_year_summaries(self):
+        """For the statement: per customer, policy and year of these advances and year-end
+        settlements, the year to date, the rebate it earns at the year's terms, the advances
+        (paid, or confirmed and not paid yet) and what is left for the year-end settlement."""
+        summaries = {}
+        for record in self.filtered(lambda r: r.kind != "period").sorted("date_start"):
+            policy = record.policy_id
+            year = period_containing(policy.period, record.date_start, policy.date_start, policy.date_end or None)
+            key = (policy.id, record.partner_id.id, year.date_start)
+            if key in summaries or year is None:
+                continue
+            records = policy._advance_year_records(record.partner_id, year)
+            finals, advances = records.filtered(lambda r: r.kind == "final"), records.filtered(lambda r: r.kind == "advance")
+            year_rebate = sum(finals.mapped("year_rebate_amount"))
+            advanced = sum(advances.mapped("amount"))
+            summaries[key] = {
+                "policy": policy,
+                "year": finals[:1].period_label or str(year.date_start.year),
+                "to_date": sum(finals.mapped("base_qty" if policy.basis == "quantity" else "base_amount")),
+                "to_date_text": policy._format_measure_unit(
+                    sum(finals.mapped("base_qty" if policy.basis == "quantity" else "base_amount"))),
+                "year_rebate": year_rebate,
+                "paid": sum(advances.filtered(lambda r: r.state == "settled").mapped("amount")),
+                "not_paid": sum(advances.filtered(lambda r: r.state != "settled").mapped("amount")),
+                "advanced": advanced,
+                "left": year_rebate - advanced,
+            }
+        return list(summaries.values())
 
     def _advance_label(self, label):
         self.ensure_one()

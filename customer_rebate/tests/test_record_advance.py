@@ -1,8 +1,11 @@
 # Copyright 2026 customer_rebate developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+import base64
+import io
 from datetime import date
 
+import openpyxl
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
@@ -241,6 +244,54 @@ class TestRecordAdvance(RebateCommon):
                     self.env.company, policy), 3000.0)
             else:
                 self.assertEqual(abs(settlement.move_id.amount_total), 3000.0, method)
+
+    def test_statement_projection_and_xlsx_say_it(self):
+        # 450,000 in Q1: 13,500 advanced at 3 %; 50,000 more in Q2: 15,000 to date, 1,500 more
+        self.invoice(self.customer_a, "2026-02-10", 450000.0)
+        self.run_quarter("2026-04-10", Q1)
+        self.invoice(self.customer_a, "2026-05-10", 50000.0)
+        with freeze_time("2026-07-10"):
+            self.yearly.action_compute()
+            q2 = self.advance(Q2)
+            q2.action_confirm()
+        self.assertEqual(q2.computation, "Year to date 500,000.00 (to 2026-06-30) at 3 % → 15,000.00; "
+                                         "advanced before 13,500.00 → advance 1,500.00")
+        self.assertEqual(q2.display_name, f"{self.yearly.code} · {self.customer_a.display_name} · Q2 2026, advance")
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "customer_rebate.action_report_rebate_record", q2.ids)[0].decode()
+        self.assertIn("advanced quarterly at 3 %", html)
+        for figure in ("500,000.00", "25,000.00", "13,500.00", "1,500.00", "10,000.00"):
+            # the year to date, its rebate at 5 %, paid, not paid yet, left for year end
+            self.assertIn(figure, html)
+        self.assertIn("Left for the Year-End Settlement", html)
+
+        # an invoice of 100,000 being written: the year projects 30,000, 15,000 advanced
+        move = self.invoice(self.customer_a, "2026-07-15", 100000.0, post=False)
+        [projection] = move.rebate_projection_json
+        self.assertEqual((projection["projected_amount"], projection["advanced_amount"],
+                          projection["advance_left_amount"]), (30000.0, 15000.0, 15000.0))
+        self.assertIn("left for the year-end settlement", projection["texts"]["advance"])
+
+        wizard = self.env["rebate.export.wizard"].create({"report": "detail"})
+        wizard.action_export()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)), data_only=True).worksheets[0]
+        header = [cell.value for cell in sheet[1]]
+        self.assertEqual(header[13:16], ["Kind", "Year-to-Date Rebate", "Advanced Before"])
+        rows = {(row[1], row[2]): row for row in sheet.iter_rows(min_row=2, values_only=True) if row[1]}
+        row = rows[(self.yearly.display_name, "Q2 2026")]
+        self.assertEqual((row[5], row[9], row[13], row[14], row[15]), (500000.0, 1500.0, "Advance", 15000.0, 13500.0))
+        wizard = self.env["rebate.export.wizard"].create({"report": "summary"})
+        wizard.action_export()
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)), data_only=True)
+        sheet = next(sheet for sheet in book.worksheets if sheet.title == "By Policy and Period")
+        rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+        labels = [row[1] for row in rows if row[0] == self.yearly.display_name]
+        # the third quarter has begun: its advance is an estimate of 0 so far
+        self.assertEqual(labels, ["Q1 2026, advance", "2026, year-end settlement", "Q2 2026, advance",
+                                  "Q3 2026, advance"])
+        subtotal = next(row for row in rows if row[0] == f"Subtotal {self.yearly.display_name}")
+        self.assertEqual((subtotal[5], subtotal[6]), (500000.0, 15000.0 + 10000.0),
+                         "the year's sales once; the advances and the year-end estimate")
 
     def test_bad_terms_are_refused(self):
         with self.assertRaisesRegex(ValidationError, "yearly"):

@@ -129,6 +129,10 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Status"), 12),
             (self.env._("Settlement"), 18),
             (self.env._("Document"), 18),
+            # advance13: a yearly rebate paid in advances
+            (self.env._("Kind"), 16),
+            (self.env._("Year-to-Date Rebate"), 15),
+            (self.env._("Advanced Before"), 15),
         ]
         # each sheet: a header row, the records, its total row and room for the grand total
         last_record_row = MAX_SHEET_ROWS - 3
@@ -145,6 +149,7 @@ class RebateExportWizard(models.TransientModel):
             self._total_row(part.sheet, formats, part.next_row, label, {5: part.base, 9: part.amount})
 
         states = dict(self.env["rebate.record"]._fields["state"]._description_selection(self.env))
+        kinds = dict(self.env["rebate.record"]._fields["kind"]._description_selection(self.env))
         Record = self.env["rebate.record"]
         ids = Record.search(self._record_domain(), order="date_start, policy_id, partner_id, revision").ids
         current = start_sheet()
@@ -175,6 +180,10 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_string(row, 10, states.get(record.state, record.state))
                 sheet.write_string(row, 11, settlement.name or "")
                 sheet.write_string(row, 12, document)
+                sheet.write_string(row, 13, kinds.get(record.kind, record.kind))
+                if record.kind != "period":
+                    sheet.write_number(row, 14, record.year_rebate_amount, formats["money"])
+                    sheet.write_number(row, 15, record.advanced_amount, formats["money"])
                 current.next_row += 1
                 current.base += record.base_amount
                 current.amount += record.amount
@@ -291,15 +300,16 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Net Effect"), 16),
         ]
         self._start_sheet(sheet, formats, columns)
-        groups = Record._read_group(domain, ["policy_id", "date_start:day", "date_end:day"],
+        # an advance's base is the year to date: its own row, not added to the year's
+        groups = Record._read_group(domain, ["policy_id", "date_start:day", "date_end:day", "kind"],
                                     ["partner_id:count_distinct", "base_amount:sum", "amount:sum"],
-                                    order="policy_id, date_start:day")
+                                    order="policy_id, date_start:day, date_end:day, kind")
         effects = self._effect_by_policy_period(domain)
         row = 1
         grand_rebate = 0.0
         by_policy = {}
-        for policy, day, end, customers_count, base, amount in groups:
-            by_policy.setdefault(policy, []).append((day, end, customers_count, base, amount))
+        for policy, day, end, kind, customers_count, base, amount in groups:
+            by_policy.setdefault(policy, []).append((day, end, kind, customers_count, base, amount))
 
         def add(total, value):
             """A subtotal that stays blank while every figure it adds is blank."""
@@ -309,9 +319,11 @@ class RebateExportWizard(models.TransientModel):
 
         for policy, periods in by_policy.items():
             subtotal = [0.0, 0.0, None, None, None]
-            for day, end, customers_count, base, amount in periods:
-                margin, gained, net_effect = effects.get((policy.id, day), (None, None, None))
-                label = Record.new({"policy_id": policy.id, "date_start": day, "date_end": end})._period_label()
+            for day, end, kind, customers_count, base, amount in periods:
+                margin, gained, net_effect = effects.get((policy.id, day), (None, None, None)) \
+                    if kind != "advance" else (None, None, None)
+                line = Record.new({"policy_id": policy.id, "date_start": day, "date_end": end, "kind": kind})
+                label = line._period_label() if kind == "period" else line._advance_label(line._period_label())
                 sheet.write_string(row, 0, policy.display_name or "")
                 sheet.write_string(row, 1, label)
                 sheet.write_datetime(row, 2, fields.Datetime.to_datetime(day), formats["date"])
@@ -319,7 +331,8 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_number(row, 4, customers_count)
                 for col, value in zip(range(5, 10), (base, amount, margin, gained, net_effect)):
                     self._write_amount(sheet, row, col, value, formats["money"])
-                    subtotal[col - 5] = add(subtotal[col - 5], value)
+                    if not (col == 5 and kind == "advance"):
+                        subtotal[col - 5] = add(subtotal[col - 5], value)
                 row += 1
             sheet.write_string(row, 0, self.env._("Subtotal %s", policy.display_name), formats["subtotal_label"])
             for col in range(1, 5):
