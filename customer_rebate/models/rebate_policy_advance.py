@@ -33,7 +33,7 @@ FINAL_DELTA_FIELDS = (
 
 
 class RebatePolicy(models.Model):
-    _inherit = "rebate.policy"
+    _inherit = "rebate.policy"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------ terms
 
@@ -317,24 +317,7 @@ class RebateProjectionMixin(models.AbstractModel):
 
 
 class RebateRecord(models.Model):
-    _inherit = "rebate.record"
-
-    is_advance_policy = fields.Boolean(compute="_compute_is_advance_policy")
-    advance_left_amount = fields.Monetary(
-        string="Left to Settle", compute="_compute_advance_left_amount",
-        help="Year-end settlement: the year's rebate minus the advances, what the year-end payout pays "
-             "(negative: what the customer owes back).")
-
-    @api.depends("kind")
-    def _compute_is_advance_policy(self):
-        for record in self:
-            record.is_advance_policy = record.kind != "period"
-
-    @api.depends("kind", "year_rebate_amount", "advanced_amount")
-    def _compute_advance_left_amount(self):
-        for record in self:
-            record.advance_left_amount = record.year_rebate_amount - record.advanced_amount \
-                if record.kind != "period" else 0.0
+    _inherit = "rebate.record"  # pylint: disable=consider-merging-classes-inherited
 
     def _advance_year_summaries(self):
         """For the statement: per customer, policy and year of these advances and year-end
@@ -409,12 +392,17 @@ class RebateRecord(models.Model):
         """Confirming a year-end settlement confirms the advances of its year still estimated: the
         settlement was worked out from them, they cannot change after it."""
         finals = self.filtered(lambda r: r.kind == "final" and r.state == "draft")
-        advances = self.browse()
+        if not finals:
+            return super().action_confirm()
+        years = defaultdict(list)
         for final in finals:
-            advances |= self.search([
-                ("policy_id", "=", final.policy_id.id), ("partner_id", "=", final.partner_id.id),
-                ("kind", "=", "advance"), ("state", "=", "draft"),
-                ("date_start", ">=", final.date_start), ("date_end", "<=", final.date_end)])
+            years[(final.policy_id.id, final.partner_id.id)].append((final.date_start, final.date_end))
+        candidates = self.search([
+            ("policy_id", "in", finals.policy_id.ids), ("partner_id", "in", finals.partner_id.ids),
+            ("kind", "=", "advance"), ("state", "=", "draft"),
+            ("date_start", ">=", min(finals.mapped("date_start"))), ("date_end", "<=", max(finals.mapped("date_end")))])
+        advances = candidates.filtered(lambda r: any(
+            start <= r.date_start and r.date_end <= end for start, end in years[(r.policy_id.id, r.partner_id.id)]))
         return super(RebateRecord, (advances - self) | self).action_confirm()
 
     def action_cancel(self):
