@@ -137,7 +137,12 @@ class RebatePolicy(models.Model):
         settlement, makes up any difference); a confirmed year-end settlement gets adjustments."""
         self.ensure_one()
         Record = self.env["rebate.record"].with_context(**COMPUTE_CONTEXT)
-        year = Period(date_start, date_end, self.period, 0)
+        # a version ending mid-year recomputes the periods it shortened, an advance's among them:
+        # they all belong to the year holding them
+        year = period_containing(self.period, date_start, self.date_start, self.date_end or None) \
+            or Period(date_start, date_end, self.period, 0)
+        year = Period(year.date_start, min(year.date_end, date_end), self.period, 0)
+        date_start, date_end = year.date_start, year.date_end
         figures = self._compute_period_figures(year, partner_ids)
         bases = {partner_id: values for partner_id, values in figures.items() if values["lines"]}
         if self.min_seniority_months and bases:

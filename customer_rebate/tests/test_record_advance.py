@@ -293,6 +293,19 @@ class TestRecordAdvance(RebateCommon):
         self.assertEqual((subtotal[5], subtotal[6]), (500000.0, 15000.0 + 10000.0),
                          "the year's sales once; the advances and the year-end estimate")
 
+    def test_a_policy_closed_mid_year_keeps_one_year(self):
+        self.invoice(self.customer_a, "2026-02-10", 100000.0)
+        self.invoice(self.customer_a, "2026-04-20", 50000.0)
+        with freeze_time("2026-05-15"):
+            self.yearly.action_compute()
+            self.yearly.action_close()
+        records = self.records(self.yearly)
+        self.assertEqual([(r.kind, r.date_start, r.date_end, r.amount) for r in records.sorted(lambda r: (r.date_start, r.kind))], [
+            ("advance", Q1, date(2026, 3, 31), 3000.0),
+            ("final", Q1, date(2026, 5, 15), -4500.0),
+            ("advance", Q2, date(2026, 5, 15), 1500.0),
+        ])
+
     def test_bad_terms_are_refused(self):
         with self.assertRaisesRegex(ValidationError, "yearly"):
             self.create_policy(advance_period="quarter", advance_rate=3.0)
