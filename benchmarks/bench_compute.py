@@ -441,9 +441,11 @@ def advances(env):
     """年度返利，季度预返: 5 % once the year reaches 400,000, advanced quarterly at 3 %, over every
     customer, computed for the whole year (four advances and the year-end settlement each)."""
     expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
+    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", env.company.id)], limit=1)
     policy = env["rebate.policy"].create({
         "name": "Bench yearly advances", "period": "year", "date_start": f"{YEAR}-01-01",
         "date_end": f"{YEAR}-12-31", "expense_account_id": expense.id, "settlement_method": "credit_note",
+        "journal_id": journal.id,
         "advance_period": "quarter", "advance_mode": "rate", "advance_rate": 3.0,
         "tier_ids": [(0, 0, {"sequence": 1, "threshold": 400000, "rate": 5})],
     })

@@ -20,12 +20,18 @@ from odoo.tools import SQL, float_compare, formatLang
 
 from ..engine import (
     Period, advance_target, advanced_total, compute_rebate, iter_periods, period_containing, plan_advances,
-    seniority_reached, to_decimal,
+    previous_period, same_period_last_year, seniority_reached, to_decimal,
 )
 from .rebate_policy_compute import COMPUTE_CONTEXT
 
 ZERO = Decimal(0)
 # What a confirmed year-end settlement's adjustment carries as a difference (see _final_values).
+# What the computation reads of the year's records, in one query.
+RECORD_FIELDS = (
+    "partner_id", "date_start", "kind", "state", "revision", "settlement_id", "base_amount", "base_qty", "tier_id",
+    "rate", "amount", "year_rebate_amount", "advanced_amount", "previous_base_amount", "last_year_base_amount",
+    "cost_amount", "previous_cost_amount",
+)
 FINAL_DELTA_FIELDS = (
     "base_amount", "base_qty", "amount", "previous_base_amount", "last_year_base_amount", "cost_amount",
     "previous_cost_amount", "year_rebate_amount", "advanced_amount",
@@ -101,19 +107,34 @@ class RebatePolicy(models.Model):
             return []
         return list(iter_periods(self.advance_period, year.date_start, year.date_end, until=min(today, year.date_end)))
 
-    def _compute_year_to_date_figures(self, year, advance_periods, partner_ids=None):
-        """``{partner id: [(lines, amount, quantity) at the end of each advance period]}``, from ONE
-        aggregate over the year's lines (conditional sums, one per advance period)."""
+    def _compute_year_figures(self, year, advance_periods, partner_ids=None):
+        """``({partner id: {figure: Decimal}}, {partner id: [(lines, amount, quantity) to the end of
+        each advance period]})``: the year's figures as ``_compute_period_figures`` gives them (the
+        year, the year before, costs) and the year to date at the end of each advance period, from
+        ONE aggregate (conditional sums over the same lines)."""
         self.ensure_one()
-        if not advance_periods:
-            return {}
-        ranges = [(year.date_start, advance_periods[-1].date_end)]
+        before, last_year = previous_period(year), same_period_last_year(year)
+        ranges = [(year.date_start, year.date_end), (before.date_start, before.date_end),
+                  (last_year.date_start, last_year.date_end)]
         domain = self._base_line_domain(None, None, partner_ids, ranges=ranges, moves=False)
+        names = ("lines", "base_amount", "base_qty", "cost_amount", "previous_base_amount", "previous_cost_amount",
+                 "last_year_base_amount")
 
         def build(terms):
-            columns = [SQL("%s.partner_id", terms["line"])]
+            current, previous, past = (
+                SQL("%s BETWEEN %s AND %s", terms["date"], start, end) for start, end in ranges)
+            columns = [
+                SQL("%s.partner_id", terms["line"]),
+                SQL("COUNT(*) FILTER (WHERE %s)", current),
+                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], current),
+                SQL("SUM(%s) FILTER (WHERE %s)", terms["qty"], current),
+                SQL("SUM(%s) FILTER (WHERE %s)", terms["cost"], current),
+                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], previous),
+                SQL("SUM(%s) FILTER (WHERE %s)", terms["cost"], previous),
+                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], past),
+            ]
             for period in advance_periods:
-                to_date = SQL("%s <= %s", terms["date"], period.date_end)
+                to_date = SQL("%s BETWEEN %s AND %s", terms["date"], year.date_start, period.date_end)
                 columns += [
                     SQL("COUNT(*) FILTER (WHERE %s)", to_date),
                     SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], to_date),
@@ -121,14 +142,17 @@ class RebatePolicy(models.Model):
                 ]
             return SQL(", ").join(columns), SQL("%s.partner_id", terms["line"])
 
-        figures = {}
+        figures, year_to_date = {}, {}
         for partner_id, *values in self._line_figures_query(domain, ranges, build):
-            if partner_id:
-                figures[partner_id] = [
-                    (values[index] or 0, to_decimal(values[index + 1] or 0), to_decimal(values[index + 2] or 0))
-                    for index in range(0, len(values), 3)
-                ]
-        return figures
+            if not partner_id:
+                continue
+            figures[partner_id] = {name: to_decimal(value or 0) for name, value in zip(names, values)}
+            rest = values[len(names):]
+            year_to_date[partner_id] = [
+                (rest[index] or 0, to_decimal(rest[index + 1] or 0), to_decimal(rest[index + 2] or 0))
+                for index in range(0, len(rest), 3)
+            ]
+        return figures, year_to_date
 
     def _compute_advance_records(self, date_start, date_end, partner_ids=None, queued=None):
         """The records of one year of a policy with advances: the advances of the advance periods
@@ -143,7 +167,9 @@ class RebatePolicy(models.Model):
             or Period(date_start, date_end, self.period, 0)
         year = Period(year.date_start, min(year.date_end, date_end), self.period, 0)
         date_start, date_end = year.date_start, year.date_end
-        figures = self._compute_period_figures(year, partner_ids)
+        advance_periods = self._advance_periods(year)
+        # one aggregate: the year, the year before, the costs and the year to date per advance period
+        figures, year_to_date = self._compute_year_figures(year, advance_periods, partner_ids)
         bases = {partner_id: values for partner_id, values in figures.items() if values["lines"]}
         if self.min_seniority_months and bases:
             first_dates = self._first_invoice_dates(bases)
@@ -153,8 +179,6 @@ class RebatePolicy(models.Model):
             }
         if self._scope_partner_ids() is not None:
             self._record_outside_period(year, partner_ids, queued)
-        advance_periods = self._advance_periods(year)
-        year_to_date = self._compute_year_to_date_figures(year, advance_periods, partner_ids)
         tiers = self._engine_tiers()
         rounding = to_decimal(self.currency_id.rounding)
         cap = to_decimal(self.cap_amount) if self.cap_amount else None
@@ -166,7 +190,7 @@ class RebatePolicy(models.Model):
                          ("date_start", "<=", date_end), ("kind", "in", ("advance", "final"))]
         if partner_ids is not None:
             record_domain.append(("partner_id", "in", list(partner_ids)))
-        for record in Record.search(record_domain):
+        for record in Record.search_fetch(record_domain, RECORD_FIELDS):
             key = record.date_start if record.kind == "advance" else "final"
             existing[record.partner_id][key] |= record
         existing = {partner.id: records for partner, records in existing.items()}

@@ -88,7 +88,7 @@ class RebateRecord(models.Model):
     # advance period and the year-end settlement (the record of the year)
     kind = fields.Selection(
         [("period", "Rebate of the Period"), ("advance", "Advance"), ("final", "Year-End Settlement")],
-        default="period", required=True, readonly=True, index=True,
+        default="period", required=True, readonly=True,
         help="Advance: paid during the year on the year to date. Year-end settlement: the year's "
              "rebate minus the advances (negative: the customer owes it back).")
     year_rebate_amount = fields.Monetary(

@@ -53,6 +53,10 @@ class TestRecordAdvance(RebateCommon):
     def test_terms_in_words(self):
         self.assertEqual(self.yearly.summary,
                          "5 % of yearly purchases once they reach 400,000.00, advanced quarterly at 3 %")
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_rebate"], ["zh_CN"])
+        self.assertEqual(self.yearly.with_context(lang="zh_CN").summary,
+                         "年度采购额达到 400,000.00 后返利 5%，按季度以 3% 预返")
         self.yearly.action_draft()
         self.yearly.advance_mode = "tier"
         self.assertEqual(self.yearly.summary, "5 % of yearly purchases once they reach 400,000.00, "
