@@ -437,7 +437,7 @@ def rebate_balance(env):
     timed(env, "confirm it (the balance used under a row lock)", order.action_confirm)
 
 
-def advances(env):
+def advances(env, profile=False):
     """年度返利，季度预返: 5 % once the year reaches 400,000, advanced quarterly at 3 %, over every
     customer, computed for the whole year (four advances and the year-end settlement each)."""
     expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
@@ -458,7 +458,15 @@ def advances(env):
     for kind, count in Record._read_group([("policy_id", "=", policy.id)], ["kind"], ["__count"]):
         print(f"   {count} {kind} records")
     env.invalidate_all()
-    timed(env, "yearly policy, quarterly advances, second run (nothing changes)", policy._compute_records)
+    second_run = policy._compute_records
+    if profile:
+        import cProfile  # noqa: PLC0415
+        import pstats  # noqa: PLC0415
+        profiler = cProfile.Profile()
+        second_run = lambda: profiler.runcall(policy._compute_records)  # noqa: E731
+    timed(env, "yearly policy, quarterly advances, second run (nothing changes)", second_run)
+    if profile:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     # the first three advances confirmed (in SQL: a benchmark of the computation, not of confirming)
     env.cr.execute("""UPDATE rebate_record SET state = 'confirmed'
                        WHERE policy_id = %s AND kind = 'advance' AND date_end < %s""", [policy.id, f"{YEAR}-10-01"])
@@ -504,7 +512,7 @@ def main():
             print("DAILY RUN with 1, 2, 3… years of history: " + ", ".join(f"{f:.2f} s" for f in figures)
                   + f" (largest / smallest: {max(figures) / min(figures):.2f})")
         if args.advances:
-            advances(env)
+            advances(env, profile=args.profile)
             cr.rollback()
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak memory of the process: {peak:.0f} MB")

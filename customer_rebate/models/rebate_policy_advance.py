@@ -32,6 +32,11 @@ RECORD_FIELDS = (
     "rate", "amount", "year_rebate_amount", "advanced_amount", "previous_base_amount", "last_year_base_amount",
     "cost_amount", "previous_cost_amount",
 )
+# The money figures of a record a recomputation compares (a change of a cent rewrites it).
+MONEY_FIGURES = (
+    "base_amount", "amount", "year_rebate_amount", "advanced_amount", "previous_base_amount", "last_year_base_amount",
+    "cost_amount", "previous_cost_amount",
+)
 FINAL_DELTA_FIELDS = (
     "base_amount", "base_qty", "amount", "previous_base_amount", "last_year_base_amount", "cost_amount",
     "previous_cost_amount", "year_rebate_amount", "advanced_amount",
@@ -185,70 +190,77 @@ class RebatePolicy(models.Model):
         measure_index = 2 if self.basis == "quantity" else 1  # in (lines, amount, quantity)
         advance_rate = to_decimal(self.advance_rate)
 
-        existing = defaultdict(lambda: defaultdict(lambda: Record))
-        record_domain = [("policy_id", "=", self.id), ("date_start", ">=", date_start),
-                         ("date_start", "<=", date_end), ("kind", "in", ("advance", "final"))]
-        if partner_ids is not None:
-            record_domain.append(("partner_id", "in", list(partner_ids)))
-        for record in Record.search_fetch(record_domain, RECORD_FIELDS):
-            key = record.date_start if record.kind == "advance" else "final"
-            existing[record.partner_id][key] |= record
-        existing = {partner.id: records for partner, records in existing.items()}
+        currency = self.currency_id
+        tier_mode, advance_mode, track_progress = self.tier_mode, self.advance_mode, self.track_progress
+        common = {"policy_id": self.id, "company_id": self.company_id.id, "rebate_type": self.rebate_type}
+        # the year's records as plain rows, read in one query: ten thousand customers' records
+        # read field by field through the ORM would cost seconds
+        existing = defaultdict(lambda: defaultdict(list))
+        for row in self._advance_record_rows(date_start, date_end, partner_ids):
+            existing[row["partner_id"]][row["date_start"] if row["kind"] == "advance" else "final"].append(row)
 
-        to_create, to_write, to_unlink = [], [], Record
+        def differ(row, values):
+            return any(
+                abs((row[name] or 0.0) - values[name]) >= half_unit for name in MONEY_FIGURES
+            ) or abs((row["base_qty"] or 0.0) - values["base_qty"]) >= 5e-7 \
+                or abs((row["rate"] or 0.0) - values["rate"]) >= 5e-5 \
+                or (row["tier_id"] or False) != (values["tier_id"] or False)
+
+        half_unit = currency.rounding / 2
+        to_create, to_write, to_unlink = [], [], []
         no_figures = [(0, ZERO, ZERO)] * len(advance_periods)
         for partner_id in set(bases) | set(existing):
             records = existing.get(partner_id, {})
             eligible = partner_id in bases
             to_date = year_to_date.get(partner_id, no_figures) if eligible else no_figures
             results = [
-                advance_target(figure[measure_index], tiers, self.tier_mode, figure[1], cap, self.advance_mode,
+                advance_target(figure[measure_index], tiers, tier_mode, figure[1], cap, advance_mode,
                                advance_rate, rounding)
                 for figure in to_date
             ]
             frozen = []
             for period in advance_periods:
-                period_records = records.get(period.date_start, Record)
-                if period_records.filtered(lambda r: r.state == "cancelled"):
+                rows = records.get(period.date_start, [])
+                if any(row["state"] == "cancelled" for row in rows):
                     frozen.append(False)  # a manager cancelled this advance: it pays nothing
-                elif period_records.filtered(lambda r: r.state in ("confirmed", "settled")):
-                    frozen.append(to_decimal(sum(period_records.mapped("amount"))))
+                elif any(row["state"] in ("confirmed", "settled") for row in rows):
+                    frozen.append(to_decimal(sum(row["amount"] for row in rows)))
                 else:
                     frozen.append(None)
             steps = plan_advances([result.amount for result in results], frozen)
             for period, figure, result, step in zip(advance_periods, to_date, results, steps):
                 if step.frozen:
                     continue
-                draft = records.get(period.date_start, Record)
+                draft = records.get(period.date_start, [None])[0]
                 values = {
                     "base_amount": float(figure[1]),
                     "base_qty": float(figure[2]),
                     "tier_id": result.tier.key if result.tier is not None else False,
-                    "rate": float(result.rate if self.advance_mode == "tier" else advance_rate),
+                    "rate": float(result.rate if advance_mode == "tier" else advance_rate),
                     "amount": float(step.amount),
                     "year_rebate_amount": float(step.target),
                     "advanced_amount": float(step.advanced_before),
                     "previous_base_amount": 0.0, "last_year_base_amount": 0.0,
                     "cost_amount": 0.0, "previous_cost_amount": 0.0,
                 }
-                keep = bool(step.amount) or (bool(figure[0]) and self.track_progress)
+                keep = bool(step.amount) or (bool(figure[0]) and track_progress)
                 if not keep:
-                    to_unlink |= draft
+                    if draft:
+                        to_unlink.append(draft["id"])
                 elif draft:
-                    if self._advance_values_differ(draft, values):
-                        to_write.append((draft, values))
+                    if differ(draft, values):
+                        to_write.append((draft["id"], values))
                 else:
                     to_create.append(dict(
-                        values, policy_id=self.id, partner_id=partner_id, date_start=period.date_start,
-                        date_end=period.date_end, revision=0, kind="advance", company_id=self.company_id.id,
-                        rebate_type=self.rebate_type))
+                        values, partner_id=partner_id, date_start=period.date_start, date_end=period.date_end,
+                        revision=0, kind="advance", **common))
             # the year-end settlement
-            finals = records.get("final", Record)
-            if finals.filtered(lambda r: r.state == "cancelled" and not r.revision):
+            finals = records.get("final", [])
+            if any(row["state"] == "cancelled" and not row["revision"] for row in finals):
                 continue
             partner_figures = figures.get(partner_id, {})
             base = (partner_figures["base_amount"], partner_figures["base_qty"]) if eligible else (ZERO, ZERO)
-            year_result = compute_rebate(base[1 if self.basis == "quantity" else 0], tiers, self.tier_mode, base[0],
+            year_result = compute_rebate(base[1 if self.basis == "quantity" else 0], tiers, tier_mode, base[0],
                                          cap, rounding)
             advanced = advanced_total(steps)
             values = self._record_values(year_result, base)
@@ -256,42 +268,53 @@ class RebatePolicy(models.Model):
                 amount=float(year_result.amount - advanced),
                 year_rebate_amount=float(year_result.amount),
                 advanced_amount=float(advanced),
-                cost_amount=self.currency_id.round(float(partner_figures["cost_amount"])) if eligible else 0.0,
-                previous_cost_amount=self.currency_id.round(float(partner_figures.get("previous_cost_amount", ZERO))),
+                cost_amount=currency.round(float(partner_figures["cost_amount"])) if eligible else 0.0,
+                previous_cost_amount=currency.round(float(partner_figures.get("previous_cost_amount", ZERO))),
                 previous_base_amount=float(partner_figures.get("previous_base_amount", ZERO)),
                 last_year_base_amount=float(partner_figures.get("last_year_base_amount", ZERO)),
             )
-            draft = finals.filtered(lambda r: r.state == "draft")
-            settled = finals - draft
+            draft = next((row for row in finals if row["state"] == "draft"), None)
+            settled = [row for row in finals if row["state"] != "draft"]
             if settled:
+                # what the confirmed year-end settlement and its adjustments already account for
                 for field in FINAL_DELTA_FIELDS:
-                    values[field] -= sum(settled.mapped(field))
+                    values[field] -= sum(row[field] or 0.0 for row in settled)
                 keep = bool(
-                    self.currency_id.compare_amounts(values["amount"], 0)
-                    or self.currency_id.compare_amounts(values["base_amount"], 0)
+                    currency.compare_amounts(values["amount"], 0)
+                    or currency.compare_amounts(values["base_amount"], 0)
                     or float_compare(values["base_qty"], 0, precision_digits=6))
-                revision = max(finals.mapped("revision")) + (0 if draft else 1)
+                revision = max(row["revision"] for row in finals) + (0 if draft else 1)
             else:
-                keep = (eligible and (year_result.amount > 0 or self.track_progress)) or bool(advanced)
+                keep = (eligible and (year_result.amount > 0 or track_progress)) or bool(advanced)
                 revision = 0
             if not keep:
-                to_unlink |= draft
+                if draft:
+                    to_unlink.append(draft["id"])
             elif draft:
-                if self._advance_values_differ(draft, values):
-                    to_write.append((draft, values))
+                if differ(draft, values):
+                    to_write.append((draft["id"], values))
             else:
                 to_create.append(dict(
-                    values, policy_id=self.id, partner_id=partner_id, date_start=date_start, date_end=date_end,
-                    revision=revision, kind="final", company_id=self.company_id.id, rebate_type=self.rebate_type))
-        to_unlink.unlink()
-        Record._write_estimates(to_write)
+                    values, partner_id=partner_id, date_start=date_start, date_end=date_end, revision=revision,
+                    kind="final", **common))
+        Record.browse(to_unlink).unlink()
+        Record._write_estimates([(Record.browse(record_id), values) for record_id, values in to_write])
         return Record._create_estimates(to_create)
 
-    def _advance_values_differ(self, record, values):
-        currency = self.currency_id
-        return self._values_differ(record, values) \
-            or currency.compare_amounts(record.year_rebate_amount, values["year_rebate_amount"]) \
-            or currency.compare_amounts(record.advanced_amount, values["advanced_amount"])
+    def _advance_record_rows(self, date_start, date_end, partner_ids=None):
+        """The advances and year-end settlements of a year (of ``partner_ids`` when given) as
+        dicts of their ``RECORD_FIELDS`` and id, from one query."""
+        self.ensure_one()
+        Record = self.env["rebate.record"]
+        Record.check_access("read")
+        Record.flush_model(RECORD_FIELDS)
+        self.env.cr.execute(SQL(
+            """SELECT id, %s FROM rebate_record
+                WHERE policy_id = %s AND date_start BETWEEN %s AND %s AND kind IN ('advance', 'final') %s""",
+            SQL(", ").join(SQL.identifier(name) for name in RECORD_FIELDS), self.id, date_start, date_end,
+            SQL("AND partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()))
+        names = ("id", *RECORD_FIELDS)
+        return [dict(zip(names, row)) for row in self.env.cr.fetchall()]
 
     def _incremental_work(self, periods, changes, open_from):
         """An advance period that began since the last complete run brings a new advance for every
