@@ -14,6 +14,9 @@ of the moves credit notes — through bulk SQL in date order, then times:
 4. the projection on a 50-line quotation with the whole history, exports, settlements, balances;
 5. with ``--paid-basis`` (only that): payments generated for the history, then the aggregate and
    the computation of one quarter for a policy counting invoices once paid.
+6. with ``--advances`` (e.g. ``--years 1 --daily-policies 0 --advances``), only a yearly policy over
+   every customer with quarterly advances, computed for its whole year: four advances and the
+   year-end settlement per customer, then again with the first three advances confirmed.
 
 It prints the timings, the number of queries, the process's peak memory, EXPLAIN ANALYZE of the
 slowest queries and the indexes the addon relies on. Figures belong here, not in timed unit tests.
@@ -57,6 +60,8 @@ def parse_args():
     parser.add_argument("--overlap", action="store_true",
                         help="only the overlap resolution: four exclusive policies over every line of a quarter "
                              "(combined, then by priority, then by the more favourable)")
+    parser.add_argument("--advances", action="store_true",
+                        help="only a yearly policy with quarterly advances over every customer, its whole year")
     parser.add_argument("--settle", type=int, default=1000,
                         help="customers settled with cash, then as many with credit notes (0: skip)")
     return parser.parse_args()
@@ -701,6 +706,46 @@ def pooled_run(env, base, groups):
     return figures
 
 
+def advances(env, profile=False):
+    """年度返利，季度预返: 5 % once the year reaches 400,000, advanced quarterly at 3 %, over every
+    customer, computed for the whole year (four advances and the year-end settlement each)."""
+    expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
+    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", env.company.id)], limit=1)
+    policy = env["rebate.policy"].create({
+        "name": "Bench yearly advances", "period": "year", "date_start": f"{YEAR}-01-01",
+        "date_end": f"{YEAR}-12-31", "expense_account_id": expense.id, "settlement_method": "credit_note",
+        "journal_id": journal.id,
+        "advance_period": "quarter", "advance_mode": "rate", "advance_rate": 3.0,
+        "tier_ids": [(0, 0, {"sequence": 1, "threshold": 400000, "rate": 5})],
+    })
+    policy.action_activate()
+    env.flush_all()
+    env.invalidate_all()
+    first = timed(env, "yearly policy, quarterly advances, whole year, first run (records created)",
+                  policy._compute_records)
+    Record = env["rebate.record"]
+    for kind, count in Record._read_group([("policy_id", "=", policy.id)], ["kind"], ["__count"]):
+        print(f"   {count} {kind} records")
+    env.invalidate_all()
+    second_run = policy._compute_records
+    if profile:
+        import cProfile  # noqa: PLC0415
+        import pstats  # noqa: PLC0415
+        profiler = cProfile.Profile()
+        second_run = lambda: profiler.runcall(policy._compute_records)  # noqa: E731
+    timed(env, "yearly policy, quarterly advances, second run (nothing changes)", second_run)
+    if profile:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    # the first three advances confirmed (in SQL: a benchmark of the computation, not of confirming)
+    env.cr.execute("""UPDATE rebate_record SET state = 'confirmed'
+                       WHERE policy_id = %s AND kind = 'advance' AND date_end < %s""", [policy.id, f"{YEAR}-10-01"])
+    env.invalidate_all()
+    timed(env, "yearly policy, quarterly advances, three advances confirmed, whole year again",
+          policy._compute_records)
+    print("slowest queries of the first run:")
+    explain(env, first, top=2)
+
+
 def main():
     args = parse_args()
     import odoo  # noqa: PLC0415
@@ -749,6 +794,12 @@ def main():
             return
         if args.overlap:
             overlap_resolution(env, base)
+            cr.rollback()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak memory of the process: {peak:.0f} MB")
+            return
+        if args.advances:
+            advances(env, profile=args.profile)
             cr.rollback()
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak memory of the process: {peak:.0f} MB")

@@ -8,6 +8,7 @@ amounts, ``datetime.date`` days) in bulk, call the functions, and write the resu
 every rule testable in milliseconds without a database, and keeps one implementation of each rule.
 """
 
+from .advances import ADVANCE_MODES, AdvanceStep, advance_target, advanced_total, plan_advances, true_up
 from .bounds import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, amount_in_bounds, date_in_bounds,
     validate_bounds,
@@ -22,6 +23,8 @@ from .projection import Projection, project
 from .pooling import group_totals, pooled_rebate
 
 __all__ = [
+    "ADVANCE_MODES",
+    "AdvanceStep",
     "MAX_AMOUNT",
     "MAX_DATE",
     "MAX_SENIORITY_MONTHS",
@@ -32,6 +35,8 @@ __all__ = [
     "RebateResult",
     "Tier",
     "add_months",
+    "advance_target",
+    "advanced_total",
     "amount_in_bounds",
     "compute_rebate",
     "date_in_bounds",
@@ -39,12 +44,14 @@ __all__ = [
     "iter_periods",
     "period_containing",
     "pooled_rebate",
+    "plan_advances",
     "previous_period",
     "project",
     "round_money",
     "same_period_last_year",
     "seniority_reached",
     "to_decimal",
+    "true_up",
     "validate_bounds",
     "validate_tiers",
 ]

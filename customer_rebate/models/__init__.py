@@ -24,6 +24,7 @@ from . import rebate_balance_line
 from . import rebate_projection_mixin
 from . import rebate_notice
 from . import rebate_settlement_rating
+from . import rebate_policy_advance
 from . import res_company
 from . import res_config_settings
 from . import res_currency

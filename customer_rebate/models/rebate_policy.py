@@ -22,6 +22,7 @@ TERM_FIELDS = frozenset({
     "min_seniority_months", "tier_ids", "tier_mode", "amount_type", "cap_amount",
     # group volume (pool13)
     "pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout",
+    "advance_period", "advance_mode", "advance_rate",
 })
 # paid basis (issue 13): when an invoice counts is a term of the policy too
 TERM_FIELDS = TERM_FIELDS | {"invoice_basis"}
@@ -235,6 +236,24 @@ class RebatePolicy(models.Model):
         string="Group Rebate Paid To", required=True, default="member", tracking=True,
         help="Each member: every member earns its own purchases at the rate the group reached. The whole "
              "group to its head: one record for the group's head on the group's purchases.")
+    # ------------------------------------------------------------------ advance13: annual target
+    # with periodic advances (年度返利，季度预返) and a year-end true-up; rules in engine/advances.py,
+    # records in rebate_policy_advance.py
+    advance_period = fields.Selection(
+        [("month", "Monthly"), ("quarter", "Quarterly"), ("half_year", "Half-yearly")],
+        string="Advances", tracking=True,
+        help="Yearly policies only: at the end of each of these periods the customer is advanced the "
+             "year-to-date rebate minus what was already advanced; the year-end settlement pays the "
+             "rest, or recovers what was advanced too much. Empty: the rebate is paid once, after the year.")
+    advance_mode = fields.Selection(
+        [("rate", "Provisional rate"), ("tier", "Tier reached so far")],
+        string="Advance At", required=True, default="rate", tracking=True,
+        help="Provisional rate: the year-to-date sales at the provisional rate, whatever tier they "
+             "reach. Tier reached so far: the year's tiers applied to the year-to-date sales.")
+    advance_rate = fields.Float(
+        string="Provisional Rate (%)", digits=(5, 2), tracking=True,
+        help="The rate of the advances, at most the highest tier's rate.")
+    # ------------------------------------------------------------------ end of advance13
     summary = fields.Char(compute="_compute_summary", help="The policy's rule in plain words.")
 
     # ---- paid basis (issue 13, paid13): invoices count when posted, or once paid ----
@@ -353,7 +372,8 @@ class RebatePolicy(models.Model):
     @api.depends(
         "tier_ids.threshold", "tier_ids.rate", "tier_ids.fixed_amount", "amount_type", "tier_mode",
         "basis", "period", "cap_amount", "currency_id", "min_seniority_months", "invoice_basis",
-        "pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout")
+        "pool_mode", "pool_category_ids", "pool_group_ids", "pool_payout",
+        "advance_period", "advance_mode", "advance_rate")
     def _compute_summary(self):
         # The terms in words are what salespeople explain to customers (the statement prints them
         # too): the cap they mention is read as the policy's, not as the user's field.
@@ -404,6 +424,8 @@ class RebatePolicy(models.Model):
         text = self._overlap_summary_text(text)  # overlap13
         if self.pool_mode != "none":  # group volume (rebate_policy_pool.py)
             text = self._pool_summary_text(text)
+        if self.advance_period and self.period == "year":
+            text = self._advance_summary(text)
         return text
 
     # ------------------------------------------------------------------ onchange / constraints

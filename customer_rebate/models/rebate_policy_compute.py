@@ -565,6 +565,9 @@ class RebatePolicy(models.Model):
         None is every customer.
         """
         self.ensure_one()
+        if self.advance_period:
+            # a year paid in advances and settled at year end (rebate_policy_advance.py)
+            return self._compute_advance_records(date_start, date_end, partner_ids, queued)
         Record = self.env["rebate.record"].with_context(**COMPUTE_CONTEXT)
         period = Period(date_start, date_end, self.period, 0)
         if partner_ids is not None and self.pool_mode != "none":

@@ -16,12 +16,15 @@ ESTIMATE_COLUMNS = (
     # group volume (rebate_record_pool.py): absent from the values of an unpooled record (NULL)
     "pool_key", "pool_name", "pool_head_id", "pool_base_amount", "pool_base_qty", "pool_member_count",
     "pool_own_tier",
+    "kind", "year_rebate_amount", "advanced_amount",
 )
 # The figures a recomputation rewrites on an estimate (_write_estimates).
 ESTIMATE_FIGURES = (
     "base_amount", "base_qty", "tier_id", "rate", "amount", "previous_base_amount", "last_year_base_amount",
-    "cost_amount", "previous_cost_amount",
+    "cost_amount", "previous_cost_amount", "year_rebate_amount", "advanced_amount",
 )
+# What a record of a policy without advances holds in the columns of advances (advance13).
+ESTIMATE_DEFAULTS = {"kind": "period", "year_rebate_amount": 0.0, "advanced_amount": 0.0}
 
 
 class RebateRecord(models.Model):
@@ -86,10 +89,25 @@ class RebateRecord(models.Model):
     period_ended = fields.Boolean(
         compute="_compute_period_ended", search="_search_period_ended",
         help="The period is over: its estimate can be confirmed.")
+    # advance13: a yearly policy with advances has, per customer and year, one advance record per
+    # advance period and the year-end settlement (the record of the year)
+    kind = fields.Selection(
+        [("period", "Rebate of the Period"), ("advance", "Advance"), ("final", "Year-End Settlement")],
+        default="period", required=True, readonly=True,
+        help="Advance: paid during the year on the year to date. Year-end settlement: the year's "
+             "rebate minus the advances (negative: the customer owes it back).")
+    year_rebate_amount = fields.Monetary(
+        string="Year-to-Date Rebate", readonly=True,
+        help="Advance: the year-to-date rebate at the advance terms at the end of its period. Year-end "
+             "settlement: the rebate the year earns.")
+    advanced_amount = fields.Monetary(
+        string="Advanced Before", readonly=True,
+        help="What the advances before this record paid (confirmed, paid or still estimated).")
 
     _record_unique = models.Constraint(
-        "UNIQUE(policy_id, partner_id, date_start, revision)",
-        "A customer has one rebate record per policy and period (adjustments are numbered).",
+        "UNIQUE(policy_id, partner_id, date_start, revision, kind)",
+        "A customer has one rebate record per policy and period (adjustments are numbered; an advance "
+        "and the year-end settlement are records of their own).",
     )
     _period_range = models.Constraint(
         "CHECK(date_end >= date_start)", "A rebate period cannot end before it starts.")
@@ -112,7 +130,7 @@ class RebateRecord(models.Model):
         for record in self:
             record.is_adjustment = record.revision > 0
 
-    @api.depends("date_start", "date_end", "policy_id.period")
+    @api.depends("date_start", "date_end", "policy_id.period", "kind", "policy_id.advance_period")
     def _compute_period_label(self):
         for record in self:
             record.period_label = record._period_label()
@@ -123,7 +141,7 @@ class RebateRecord(models.Model):
         self.ensure_one()
         if not self.date_start:
             return ""
-        kind = self.policy_id.period
+        kind = self.policy_id.advance_period if self.kind == "advance" else self.policy_id.period
         day = self.date_start
         if kind in ("month", "quarter", "half_year", "year") and self.date_end:
             whole = period_containing(kind, day, day.replace(month=1, day=1))
@@ -140,10 +158,12 @@ class RebateRecord(models.Model):
         return self.env._("%(start)s – %(end)s", start=format_date(self.env, self.date_start),
                           end=format_date(self.env, self.date_end))
 
-    @api.depends("policy_id.code", "partner_id", "date_start", "revision")
+    @api.depends("policy_id.code", "partner_id", "date_start", "revision", "kind")
     def _compute_display_name(self):
         for record in self:
             label = f"{record.policy_id.code} · {record.partner_id.display_name or ''} · {record.period_label}"
+            if record.kind != "period":
+                label = record._advance_label(label)
             if record.revision:
                 label = self.env._("%(record)s (adjustment %(number)s)", record=label, number=record.revision)
             record.display_name = label
@@ -207,14 +227,15 @@ class RebateRecord(models.Model):
         self.check_access("create")
         rows = [
             SQL("(%s, 'draft', %s, %s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC')",
-                SQL(", ").join(None if vals.get(column) is False else vals.get(column) for column in ESTIMATE_COLUMNS),
+                SQL(", ").join(None if value is False else value for value in (
+                    vals.get(column, ESTIMATE_DEFAULTS.get(column)) for column in ESTIMATE_COLUMNS)),
                 self.env.uid, self.env.uid)
             for vals in vals_list
         ]
         self.env.cr.execute(SQL(
             """INSERT INTO rebate_record (%s, state, create_uid, write_uid, create_date, write_date)
                VALUES %s
-               ON CONFLICT (policy_id, partner_id, date_start, revision) DO NOTHING
+               ON CONFLICT (policy_id, partner_id, date_start, revision, kind) DO NOTHING
                RETURNING id""",
             SQL(", ").join(SQL.identifier(column) for column in ESTIMATE_COLUMNS),
             SQL(", ").join(rows)))
@@ -240,8 +261,9 @@ class RebateRecord(models.Model):
         casts = {"tier_id": "int"}
         rows = [
             SQL("(%s, %s)", record.id, SQL(", ").join(
-                SQL(f"%s::{casts.get(column, 'numeric')}", None if values[column] is False else values[column])
-                for column in ESTIMATE_FIGURES))
+                SQL(f"%s::{casts.get(column, 'numeric')}", None if value is False else value)
+                for column, value in ((column, values.get(column, ESTIMATE_DEFAULTS.get(column)))
+                                      for column in ESTIMATE_FIGURES)))
             for record, values in updates
         ]
         self.env.cr.execute(SQL(

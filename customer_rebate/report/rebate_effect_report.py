@@ -34,6 +34,7 @@ class RebateEffectReport(models.Model):
         "rebate.record": [
             "policy_id", "partner_id", "company_id", "date_start", "date_end", "state", "tier_id", "base_amount",
             "previous_base_amount", "last_year_base_amount", "cost_amount", "previous_cost_amount", "amount",
+            "kind", "year_rebate_amount",
         ],
         "rebate.policy": ["date_start", "period", "code", "company_id"],
         "res.company": ["currency_id"],
@@ -130,7 +131,7 @@ class RebateEffectReport(models.Model):
                    SUM(r.last_year_base_amount) AS last_year_sales,
                    CASE WHEN %(comparable)s THEN SUM(r.base_amount) END AS compared_sales,
                    CASE WHEN %(comparable)s THEN SUM(r.previous_base_amount) END AS compared_previous_sales,
-                   SUM(r.amount) AS rebate,
+                   %(rebate)s AS rebate,
                    %(uplift)s AS uplift,
                    CASE WHEN %(comparable)s
                         THEN 100.0 * (SUM(r.base_amount) - SUM(r.previous_base_amount)) / SUM(r.previous_base_amount)
@@ -139,11 +140,11 @@ class RebateEffectReport(models.Model):
                    %(previous_margin)s AS previous_margin,
                    %(margin_gain)s AS margin_gain,
                    CASE WHEN MAX(r.date_end) < %(today)s
-                        THEN COALESCE(%(margin_gain)s, 0) - SUM(r.amount) END AS net_effect,
+                        THEN COALESCE(%(margin_gain)s, 0) - %(rebate)s END AS net_effect,
                    CASE WHEN SUM(r.base_amount) <> 0
-                        THEN 100.0 * SUM(r.amount) / SUM(r.base_amount) END AS cost_share,
-                   CASE WHEN %(comparable)s AND SUM(r.amount) <> 0
-                        THEN %(uplift)s / SUM(r.amount) END AS uplift_per_rebate
+                        THEN 100.0 * %(rebate)s / SUM(r.base_amount) END AS cost_share,
+                   CASE WHEN %(comparable)s AND %(rebate)s <> 0
+                        THEN %(uplift)s / %(rebate)s END AS uplift_per_rebate
               FROM rebate_record r
               JOIN rebate_policy p ON p.id = r.policy_id
               -- the versions of a policy share its code: the period before a revision's first
@@ -153,11 +154,14 @@ class RebateEffectReport(models.Model):
                 ON versions.company_id = p.company_id AND versions.code = p.code
               JOIN res_company c ON c.id = r.company_id
              WHERE r.state != 'cancelled'
+               -- a year paid in advances: its sales and its rebate are the year-end settlement's
+               AND r.kind != 'advance'
           GROUP BY r.policy_id, r.partner_id, r.company_id, c.currency_id, r.date_start,
                    p.period, p.date_start, versions.first_start
             """,
             comparison=comparison, comparable=comparable, uplift=uplift, margin=margin,
-            previous_margin=previous_margin, margin_gain=margin_gain, today=today)
+            previous_margin=previous_margin, margin_gain=margin_gain, today=today,
+            rebate=SQL("SUM(CASE WHEN r.kind = 'final' THEN r.year_rebate_amount ELSE r.amount END)"))
 
     @api.model
     def _read_group_select(self, aggregate_spec, query):

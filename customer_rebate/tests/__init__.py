@@ -65,3 +65,4 @@ from . import test_record_paid
 from . import test_record_overlap
 from . import test_record_pool
 from . import test_record_pool_incremental
+from . import test_record_advance

@@ -148,6 +148,10 @@ class RebateExportWizard(models.TransientModel):
             # group volume: the group whose purchases decided the tier, and those purchases
             (self.env._("Customer Group"), 24),
             (self.env._("Group Base"), 15),
+            # advance13: a yearly rebate paid in advances
+            (self.env._("Kind"), 16),
+            (self.env._("Year-to-Date Rebate"), 15),
+            (self.env._("Advanced Before"), 15),
         ]
         # each sheet: a header row, the records, its total row and room for the grand total
         last_record_row = MAX_SHEET_ROWS - 3
@@ -165,6 +169,7 @@ class RebateExportWizard(models.TransientModel):
 
         states = dict(self.env["rebate.record"]._fields["state"]._description_selection(self.env))
         invoice_bases = dict(self.env["rebate.policy"]._fields["invoice_basis"]._description_selection(self.env))
+        kinds = dict(self.env["rebate.record"]._fields["kind"]._description_selection(self.env))
         Record = self.env["rebate.record"]
         ids = Record.search(self._record_domain(), order="date_start, policy_id, partner_id, revision").ids
         current = start_sheet()
@@ -201,6 +206,10 @@ class RebateExportWizard(models.TransientModel):
                 if record.pool_key:
                     sheet.write_string(row, 16, record.pool_name or "")
                     sheet.write_number(row, 17, record.pool_base_amount, formats["money"])
+                sheet.write_string(row, 18, kinds.get(record.kind, record.kind))
+                if record.kind != "period":
+                    sheet.write_number(row, 19, record.year_rebate_amount, formats["money"])
+                    sheet.write_number(row, 20, record.advanced_amount, formats["money"])
                 current.next_row += 1
                 current.base += record.base_amount
                 current.amount += record.amount
@@ -317,15 +326,16 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Net Effect"), 16),
         ]
         self._start_sheet(sheet, formats, columns)
-        groups = Record._read_group(domain, ["policy_id", "date_start:day", "date_end:day"],
+        # an advance's base is the year to date: its own row, not added to the year's
+        groups = Record._read_group(domain, ["policy_id", "date_start:day", "date_end:day", "kind"],
                                     ["partner_id:count_distinct", "base_amount:sum", "amount:sum"],
-                                    order="policy_id, date_start:day")
+                                    order="policy_id, date_start:day, date_end:day, kind")
         effects = self._effect_by_policy_period(domain)
         row = 1
         grand_rebate = 0.0
         by_policy = {}
-        for policy, day, end, customers_count, base, amount in groups:
-            by_policy.setdefault(policy, []).append((day, end, customers_count, base, amount))
+        for policy, day, end, kind, customers_count, base, amount in groups:
+            by_policy.setdefault(policy, []).append((day, end, kind, customers_count, base, amount))
 
         def add(total, value):
             """A subtotal that stays blank while every figure it adds is blank."""
@@ -335,9 +345,11 @@ class RebateExportWizard(models.TransientModel):
 
         for policy, periods in by_policy.items():
             subtotal = [0.0, 0.0, None, None, None]
-            for day, end, customers_count, base, amount in periods:
-                margin, gained, net_effect = effects.get((policy.id, day), (None, None, None))
-                label = Record.new({"policy_id": policy.id, "date_start": day, "date_end": end})._period_label()
+            for day, end, kind, customers_count, base, amount in periods:
+                margin, gained, net_effect = effects.get((policy.id, day), (None, None, None)) \
+                    if kind != "advance" else (None, None, None)
+                line = Record.new({"policy_id": policy.id, "date_start": day, "date_end": end, "kind": kind})
+                label = line._period_label() if kind == "period" else line._advance_label(line._period_label())
                 sheet.write_string(row, 0, policy.display_name or "")
                 sheet.write_string(row, 1, label)
                 sheet.write_datetime(row, 2, fields.Datetime.to_datetime(day), formats["date"])
@@ -345,7 +357,8 @@ class RebateExportWizard(models.TransientModel):
                 sheet.write_number(row, 4, customers_count)
                 for col, value in zip(range(5, 10), (base, amount, margin, gained, net_effect)):
                     self._write_amount(sheet, row, col, value, formats["money"])
-                    subtotal[col - 5] = add(subtotal[col - 5], value)
+                    if not (col == 5 and kind == "advance"):
+                        subtotal[col - 5] = add(subtotal[col - 5], value)
                 row += 1
             sheet.write_string(row, 0, self.env._("Subtotal %s", policy.display_name), formats["subtotal_label"])
             for col in range(1, 5):
