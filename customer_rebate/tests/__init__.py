@@ -66,3 +66,4 @@ from . import test_record_overlap
 from . import test_record_pool
 from . import test_record_pool_incremental
 from . import test_record_advance
+from . import test_policy_combined_terms
