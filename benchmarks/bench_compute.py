@@ -676,7 +676,9 @@ def main():
         explain(env, projection_log, top=2)
         env.cr.execute("""SELECT indexname, indexdef FROM pg_indexes
                            WHERE indexname IN ('account_move_line_rebate_base_idx', 'account_move__invoice_date_index',
-                                               'account_move_line_partner_id_ref_idx', 'rebate_record__policy_id_index',
+                                               'account_move_line_rebate_partner_idx',
+                                               'account_move_rebate_first_invoice_idx', 'rebate_record_policy_period_idx',
+                                               'rebate_record_draft_period_end_idx', 'rebate_record_record_unique',
                                                'rebate_compute_queue__policy_id_index', 'account_move_line_pkey')
                            ORDER BY indexname""")
         print("indexes the addon relies on:")

@@ -421,9 +421,14 @@ class RebatePolicy(models.Model):
         query.add_where(SQL("%s IN %s AND %s IS NULL", SQL.identifier(move, "move_type"), BASE_MOVE_TYPES,
                             SQL.identifier(move, "rebate_settlement_id")))
         # the line's invoice date is its move's: saying it of the moves too lets PostgreSQL read
-        # only the moves of the ranges (index on account_move.invoice_date), not all of them
+        # only the moves of the ranges (index on account_move.invoice_date), not all of them; for
+        # many ranges (the day's changes of several periods) their span, one comparison a move
+        # (dozens of ranges in an OR made PostgreSQL test every one on every move)
+        move_ranges = ranges if len(ranges) <= 3 else [(min(start for start, _end in ranges),
+                                                        max(end for _start, end in ranges))]
         query.add_where(SQL("(%s)", SQL(" OR ").join(
-            SQL("%s BETWEEN %s AND %s", SQL.identifier(move, "invoice_date"), start, end) for start, end in ranges)))
+            SQL("%s BETWEEN %s AND %s", SQL.identifier(move, "invoice_date"), start, end)
+            for start, end in move_ranges)))
         product = query.left_join(line, "product_id", "product_product", "id", "rebate_product")
         template = query.left_join(product, "product_tmpl_id", "product_template", "id", "rebate_template")
         line_uom = query.left_join(line, "product_uom_id", "uom_uom", "id", "rebate_line_uom")
