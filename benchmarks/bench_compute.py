@@ -391,6 +391,11 @@ def explain(env, log, top=2):
         if not code.lstrip().upper().startswith("SELECT"):
             print(f"-- {duration * 1000:.0f} ms: {code.strip()[:200]}")
             continue
+        if "FILTER (WHERE" in code:
+            # the settings the computation gives its base aggregates (_line_figures_query)
+            from odoo.addons.customer_rebate.models.rebate_policy_compute import AGGREGATE_WORK_MEM  # noqa: PLC0415
+            env.cr.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+                           [AGGREGATE_WORK_MEM])
         env.cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + code, params)
         plan = "\n".join(row[0] for row in env.cr.fetchall())
         print(f"-- {duration * 1000:.0f} ms:\n{code.strip()[:400]}\n{plan}\n")
