@@ -64,6 +64,16 @@ def parse_args():
                         help="only a yearly policy with quarterly advances over every customer, its whole year")
     parser.add_argument("--settle", type=int, default=1000,
                         help="customers settled with cash, then as many with credit notes (0: skip)")
+    parser.add_argument("--keep", action="store_true",
+                        help="commit the generated history (customers, products, invoice lines of every year) "
+                             "and reuse it at the next run with --keep; policies, records and the day's "
+                             "changes are still rolled back. The daily runs of one and two years then see "
+                             "the later years' lines in the table too (dated after their day)")
+    parser.add_argument("--daily-years", help="the history lengths whose daily run is timed, e.g. 1,3 "
+                        "(default: every one; the catch-up runs anyway, and the last year is always timed)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="time each headline figure this many times (rolled back in between) and print "
+                             "the best and the median")
     return parser.parse_args()
 
 
@@ -104,6 +114,59 @@ def generate_base(env, customers, products):
         "unit": unit, "dozen": env.ref("uom.product_uom_dozen"), "partner_ids": partner_ids,
         "tags": tags, "categories": categories, "products": product_records,
     }
+
+
+def vacuum(database):
+    """VACUUM ANALYZE the journal items and moves, as autovacuum does to a table that has been
+    written (old invoices are all visible: an index-only scan needs no look at the table)."""
+    import subprocess  # noqa: PLC0415
+    subprocess.run(["psql", "-q", "-d", database, "-c", "VACUUM ANALYZE account_move_line",
+                    "-c", "VACUUM ANALYZE account_move"], check=True)
+
+
+def kept_base(env):
+    """The base of a history kept by an earlier run with --keep, or None."""
+    env.cr.execute("SELECT id FROM res_partner WHERE name LIKE 'Bench customer %%' ORDER BY id")
+    partner_ids = [row[0] for row in env.cr.fetchall()]
+    if not partner_ids:
+        return None
+    company = env.company
+    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+    return {
+        "company": company, "journal": journal, "income": journal.default_account_id,
+        "receivable": env["account.account"].search(
+            [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.id)], limit=1),
+        "unit": env.ref("uom.product_uom_unit"), "dozen": env.ref("uom.product_uom_dozen"),
+        "partner_ids": partner_ids,
+        "tags": env["res.partner.category"].search([("name", "=like", "Bench tag %")], order="id"),
+        "categories": env["product.category"].search([("name", "=like", "Bench category %")], order="id"),
+        "products": env["product.product"].search([("name", "=like", "Bench product %")], order="id"),
+    }
+
+
+def repeated(env, label, function, repeat, keep_last=False):
+    """Time ``function`` ``repeat`` times, each in a savepoint rolled back afterwards (so each
+    run starts from the same state; ``keep_last``: not the last one), the load average printed;
+    returns the last query log with ``best`` and ``median`` set."""
+    import os  # noqa: PLC0415
+    import statistics  # noqa: PLC0415
+    logs = []
+    for index in range(repeat):
+        last = index + 1 == repeat
+        if not (keep_last and last):
+            env.cr.execute("SAVEPOINT bench_repeat")
+        env.invalidate_all()
+        load = os.getloadavg()[0]
+        logs.append(timed(env, f"{label} [{index + 1}/{repeat}, load {load:.2f}]", function))
+        if not (keep_last and last):
+            env.cr.execute("ROLLBACK TO SAVEPOINT bench_repeat")
+        env.invalidate_all()
+    log = logs[-1]
+    figures = [item.elapsed for item in logs]
+    log.best, log.median = min(figures), statistics.median(figures)
+    if repeat > 1:
+        print(f"   => best {log.best:.3f} s, median {log.median:.3f} s of {repeat}")
+    return log
 
 
 def generate_year(env, base, year, lines, lines_per_move):
@@ -190,6 +253,8 @@ def daily_policies(env, tags, categories, first_year, count=20):
     kinds, with tiers that a part of the customers reach."""
     Policy = env["rebate.policy"]
     expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
+    # activation checks what the payout needs: a sales journal for the credit notes
+    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", env.company.id)], limit=1)
     scale = {"month": 1, "quarter": 3, "year": 12}
     values = []
     for index in range(count):
@@ -198,7 +263,7 @@ def daily_policies(env, tags, categories, first_year, count=20):
         size = scale[period]
         vals = {"name": f"Daily {index} {kind} {period}", "rebate_type": kind, "period": period,
                 "date_start": f"{first_year}-01-01", "expense_account_id": expense.id,
-                "settlement_method": "credit_note"}
+                "settlement_method": "credit_note", "journal_id": journal.id}
         if kind == "quantity":
             vals.update(basis="quantity", amount_type="fixed", tier_ids=[
                 (0, 0, {"sequence": 1, "threshold": 400 * size, "fixed_amount": 30 * size}),
@@ -220,10 +285,11 @@ def daily_policies(env, tags, categories, first_year, count=20):
     return policies
 
 
-def daily_run(env, base, policies, first_year, last_year, new_lines, credit_notes):
+def daily_run(env, base, policies, first_year, last_year, new_lines, credit_notes, repeat=1, profile=False):
     """The daily run (the cron, incremental) on 15 December of ``last_year``, the history going
     back to ``first_year``: first the run that catches up with the year just generated (by SQL,
-    so not queued: the periods begun since the last run are computed in full, the others stand),
+    so not queued: the periods begun since the last run are computed in full, the others stand;
+    the daily job, so that its owners are reminded of the periods ended, as the days before did),
     then the day's ``new_lines`` invoice lines and ``credit_notes`` credit notes posted (through
     the ORM) in old periods, and the daily run that follows them. The day's changes are rolled
     back afterwards. Returns the daily run's query log (with its time) and the catch-up's."""
@@ -236,7 +302,7 @@ def daily_run(env, base, policies, first_year, last_year, new_lines, credit_note
         env.invalidate_all()
         full = timed(env, f"catch-up of the {len(policies)} daily policies to {today} (the year {last_year} "
                           f"computed, {years} year(s) of history)",
-                     lambda: policies._compute_records(incremental=True))
+                     lambda: env["rebate.policy"]._cron_compute_rebates())
         print(f"   {env['rebate.record'].search_count([('policy_id', 'in', policies.ids)])} records")
         env.cr.execute("SAVEPOINT daily_changes")
         rng = random.Random(14)
@@ -268,12 +334,31 @@ def daily_run(env, base, policies, first_year, last_year, new_lines, credit_note
         queued = env.cr.fetchone()[0]
         env.flush_all()
         env.invalidate_all()
-        log = timed(env, f"DAILY RUN, {years} year(s) of history: {new_lines} new lines and {credit_notes} credit "
-                         f"notes in old periods ({queued} queued changes)",
-                    lambda: env["rebate.policy"]._cron_compute_rebates())
+        run = lambda: env["rebate.policy"]._cron_compute_rebates()  # noqa: E731
+        if profile:
+            profiled(env, run)
+        log = repeated(env, f"DAILY RUN, {years} year(s) of history: {new_lines} new lines and {credit_notes} "
+                            f"credit notes in old periods ({queued} queued changes)", run, repeat)
         env.cr.execute("ROLLBACK TO SAVEPOINT daily_changes")
         env.invalidate_all()
     return log, full
+
+
+def profiled(env, function, top=35):
+    """cProfile ``function`` once (in a savepoint rolled back afterwards) and print the functions
+    taking the most time, by own time and by cumulative time."""
+    import cProfile  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+    env.cr.execute("SAVEPOINT bench_profile")
+    env.invalidate_all()
+    profiler = cProfile.Profile()
+    profiler.runcall(function)
+    env.flush_all()
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_profile")
+    env.invalidate_all()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
 
 
 @contextmanager
@@ -324,9 +409,45 @@ def explain(env, log, top=2):
         if not code.lstrip().upper().startswith("SELECT"):
             print(f"-- {duration * 1000:.0f} ms: {code.strip()[:200]}")
             continue
+        if "FILTER (WHERE" in code:
+            # the settings the computation gives its base aggregates (_line_figures_query)
+            from odoo.addons.customer_rebate.models.rebate_policy_compute import AGGREGATE_WORK_MEM  # noqa: PLC0415
+            env.cr.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+                           [AGGREGATE_WORK_MEM])
         env.cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + code, params)
         plan = "\n".join(row[0] for row in env.cr.fetchall())
         print(f"-- {duration * 1000:.0f} ms:\n{code.strip()[:400]}\n{plan}\n")
+
+
+def estimate_writes(env, policy, first_run, repeat):
+    """The estimates written in bulk (one INSERT, one UPDATE per period: what the computation
+    does) against the ORM's create() and write(), on the records of the first run."""
+    from odoo.addons.customer_rebate.models.rebate_record import ESTIMATE_COLUMNS, ESTIMATE_FIGURES  # noqa: PLC0415
+    Record = env["rebate.record"].with_context(mail_create_nolog=True, mail_create_nosubscribe=True,
+                                               tracking_disable=True)
+    records = Record.search([("policy_id", "=", policy.id)])
+    values = records.read(list(ESTIMATE_COLUMNS), load=None)
+    for vals in values:
+        vals.pop("id")
+    updates = [(record, {field: (record[field].id if field == "tier_id" else record[field] + 1)
+                         for field in ESTIMATE_FIGURES}) for record in records]
+
+    def orm_writes():
+        for record, vals in updates:
+            record.write(vals)
+
+    env.cr.execute("SAVEPOINT estimate_writes")
+    env.cr.execute("DELETE FROM rebate_record WHERE policy_id = %s", [policy.id])
+    env.invalidate_all()
+    repeated(env, f"estimates: {len(values)} records created in one INSERT (_create_estimates)",
+             lambda: Record._create_estimates(values), repeat)
+    repeated(env, f"estimates: {len(values)} records created by the ORM's create()", lambda: Record.create(values),
+             repeat)
+    env.cr.execute("ROLLBACK TO SAVEPOINT estimate_writes")
+    env.invalidate_all()
+    repeated(env, f"estimates: {len(updates)} records rewritten in one UPDATE (_write_estimates)",
+             lambda: Record._write_estimates(updates), repeat)
+    repeated(env, f"estimates: {len(updates)} records rewritten by the ORM's write()", orm_writes, repeat)
 
 
 def export_detail(env, policies):
@@ -340,7 +461,7 @@ def export_detail(env, policies):
     print(f"   {len(content[0]) / 1e6:.1f} MB file, peak memory grew by {after - before:.0f} MB")
 
 
-def project_order(env, products):
+def project_order(env, products, repeat=1):
     """The projection on a 50-line quotation of a customer with a long history: opening it, then
     changing a line. The policies' dates are moved over today so that they apply. Returns the
     queries of the opening."""
@@ -362,9 +483,9 @@ def project_order(env, products):
     order.rebate_projection_html  # compiles the QWeb template once, as a running server has
     env.invalidate_all()
     lines = env["account.move.line"].search_count([("partner_id", "=", partner.id)])
-    log = timed(env, f"projection on a {len(order.order_line)}-line quotation ({lines} invoice lines of history, "
-                     f"{len(order._get_rebate_projections())} policies): open",
-                lambda: env.invalidate_all() or order.rebate_projection_html)
+    log = repeated(env, f"projection on a {len(order.order_line)}-line quotation ({lines} invoice lines of "
+                        f"history, {len(order._get_rebate_projections())} policies): open",
+                   lambda: env.invalidate_all() or order.rebate_projection_html, repeat)
     timed(env, "projection on a quotation: change a line",
           lambda: order.order_line[0].write({"product_uom_qty": 50}) or order.rebate_projection_html)
     return log
@@ -763,18 +884,34 @@ def main():
             cr.rollback()
             return
         started = time.perf_counter()
-        base = generate_base(env, args.customers, args.products)
+        first_year = YEAR - args.years + 1
+        base = kept_base(env) if args.keep else None
+        kept = base is not None
+        if kept:
+            print("reusing the history kept by an earlier run (--keep); drop the database to generate it again")
+            started = None
+        else:
+            base = generate_base(env, args.customers, args.products)
         tags, categories, products = base["tags"], base["categories"], base["products"]
         daily, daily_policy_set = [], env["rebate.policy"]
+        daily_years = {int(y) for y in args.daily_years.split(",")} if args.daily_years else None
+        if args.keep and not kept:
+            for year in range(first_year, YEAR + 1):
+                generate_year(env, base, year, args.lines, args.lines_per_move)
+            cr.commit()
+            vacuum(args.database)
+            print("history committed (--keep): the next run with --keep reuses it")
         # the history grows a year at a time, the policies (from its first year on) follow it
-        first_year = YEAR - args.years + 1
         for year in range(first_year, YEAR + 1):
-            generate_year(env, base, year, args.lines, args.lines_per_move)
+            if not args.keep:
+                generate_year(env, base, year, args.lines, args.lines_per_move)
             if args.daily_policies:
                 if not daily_policy_set:
                     daily_policy_set = daily_policies(env, tags, categories, first_year, args.daily_policies)
-                daily.append((year - first_year + 1, *daily_run(
-                    env, base, daily_policy_set, first_year, year, args.daily_lines, args.daily_credit_notes)))
+                if daily_years is None or year - first_year + 1 in daily_years or year == YEAR:
+                    daily.append((year - first_year + 1, *daily_run(
+                        env, base, daily_policy_set, first_year, year, args.daily_lines, args.daily_credit_notes,
+                        repeat=args.repeat, profile=args.profile and year == YEAR)))
         report_lines(env, started)
         if args.pooled:
             pooled_run(env, base, args.groups)
@@ -783,9 +920,11 @@ def main():
             print(f"peak memory of the process: {peak:.0f} MB")
             return
         if daily:
-            figures = [log.elapsed for _years, log, _full in daily]
-            print("DAILY RUN with 1, 2, 3… years of history: " + ", ".join(f"{f:.2f} s" for f in figures)
-                  + f" (largest / smallest: {max(figures) / min(figures):.2f})")
+            figures = [log.best for _years, log, _full in daily]
+            print("DAILY RUN with " + ", ".join(str(years) for years, _log, _full in daily) + " year(s) of history, "
+                  "best: " + ", ".join(f"{f:.2f} s" for f in figures)
+                  + f" (largest / smallest: {max(figures) / min(figures):.2f}); median: "
+                  + ", ".join(f"{log.median:.2f} s" for _years, log, _full in daily))
         if args.paid_basis:
             paid_basis(env, base)
             cr.rollback()
@@ -814,7 +953,7 @@ def main():
         Policy = env["rebate.policy"]
         expense = env["account.account"].search([("account_type", "=", "expense")], limit=1)
         common = {"date_start": f"{YEAR}-01-01", "date_end": f"{YEAR}-12-31", "expense_account_id": expense.id,
-                  "settlement_method": "credit_note"}
+                  "settlement_method": "credit_note", "journal_id": base["journal"].id}
         amount = Policy.create(dict(common, name="Bench amount", period="quarter",
                                     tier_ids=[(0, 0, {"sequence": 1, "threshold": 20000, "rate": 3}),
                                               (0, 0, {"sequence": 2, "threshold": 40000, "rate": 5})]))
@@ -839,18 +978,16 @@ def main():
         q3 = (f"{YEAR}-07-01", f"{YEAR}-09-30")
         first_run = lambda: amount._compute_records(*q3)  # noqa: E731
         if args.profile:
-            import cProfile  # noqa: PLC0415
-            import pstats  # noqa: PLC0415
-            profiler = cProfile.Profile()
-            first_run = lambda: profiler.runcall(amount._compute_records, *q3)  # noqa: E731
-        log = timed(env, "one amount policy, one quarter, first run (records created)", first_run)
-        if args.profile:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            profiled(env, first_run)
+        log = repeated(env, "one amount policy, one quarter, first run (records created)", first_run,
+                       args.repeat, keep_last=True)
         records = env["rebate.record"].search_count([("policy_id", "=", amount.id)])
         print(f"   {records} records")
+        estimate_writes(env, amount, first_run, args.repeat)
         env.invalidate_all()
-        timed(env, "one amount policy, one quarter, second run (nothing changes)",
-              lambda: amount._compute_records(*q3))
+        if args.profile:
+            profiled(env, first_run)
+        second = repeated(env, "one amount policy, one quarter, second run (nothing changes)", first_run, args.repeat)
         # the same without the index the bases rely on (dropped in a savepoint, then restored)
         env.cr.execute("SAVEPOINT without_index")
         env.cr.execute("DROP INDEX account_move_line_rebate_base_idx")
@@ -859,15 +996,17 @@ def main():
               lambda: amount._compute_records(*q3))
         env.cr.execute("ROLLBACK TO SAVEPOINT without_index")
         env.invalidate_all()
-        env.invalidate_all()
-        full = timed(env, "four policies, every quarter of the year", policies._compute_records)
+        full = repeated(env, "four policies, every quarter of the year", policies._compute_records, args.repeat,
+                        keep_last=True)
         print(f"   {env['rebate.record'].search_count([('policy_id', 'in', policies.ids)])} records")
         export_detail(env, policies)
-        projection_log = project_order(env, products)
+        projection_log = project_order(env, products, args.repeat)
         if args.settle:
             settle(env, amount, args.settle)
         rebate_balance(env)
-        print("\nslowest queries of the first run:")
+        print("\nslowest queries of the second run:")
+        explain(env, second)
+        print("slowest queries of the first run:")
         explain(env, log)
         print("slowest queries of the four policies:")
         explain(env, full, top=3)
@@ -880,7 +1019,9 @@ def main():
         explain(env, projection_log, top=2)
         env.cr.execute("""SELECT indexname, indexdef FROM pg_indexes
                            WHERE indexname IN ('account_move_line_rebate_base_idx', 'account_move__invoice_date_index',
-                                               'account_move_line_partner_id_ref_idx', 'rebate_record__policy_id_index',
+                                               'account_move_line_rebate_partner_idx',
+                                               'account_move_rebate_first_invoice_idx', 'rebate_record_policy_period_idx',
+                                               'rebate_record_draft_period_end_idx', 'rebate_record_record_unique',
                                                'rebate_compute_queue__policy_id_index', 'account_move_line_pkey')
                            ORDER BY indexname""")
         print("indexes the addon relies on:")

@@ -4,7 +4,10 @@
 """How a policy turns posted invoices into rebate records (one aggregated query per policy and
 period, the engine for the rules, batched writes) and into projections for orders and invoices."""
 
+import contextlib
+import contextvars
 import logging
+import types
 from datetime import timedelta
 from collections import defaultdict
 from decimal import Decimal
@@ -24,10 +27,57 @@ from ..engine import (
 
 _logger = logging.getLogger(__name__)
 
+# The computation under way in this thread (``_compute_records``), or None: what its aggregates
+# already read, for the periods that follow (see _compute_period_figures).
+_COMPUTE_RUN = contextvars.ContextVar("customer_rebate_compute_run", default=None)
+
+
+@contextlib.contextmanager
+def compute_run():
+    """Run the block as one computation (see ``_ComputeRun``), unless one is under way."""
+    if _COMPUTE_RUN.get() is not None:
+        yield _COMPUTE_RUN.get()
+        return
+    token = _COMPUTE_RUN.set(_ComputeRun())
+    try:
+        yield _COMPUTE_RUN.get()
+    finally:
+        _COMPUTE_RUN.reset(token)
+
+
+class _ComputeRun:
+    """What one run of ``_compute_records`` read: ``prefetched`` figures per (policy, period
+    start, customers) of an incremental run, and the sums per date range over every customer
+    (``_ranges``, per policy) that the following periods reuse — a quarter's own range is the next
+    quarter's period before and next year's last year. Only ranges not older than the last year
+    of the period being computed are kept."""
+
+    def __init__(self):
+        self.prefetched = {}
+        self.memo = {}  # the policies' scopes: ("partners" or "products", policy id) -> ids
+        self.first_dates = {}  # {company id: {partner id: date of the first invoice or None}}
+        self._ranges = {}
+
+    def ranges_for(self, policy, needs):
+        cached = self._ranges.setdefault(policy.id, {})
+        missing = {
+            date_range: measures for date_range, measures in needs.items()
+            if date_range not in cached or not measures <= cached[date_range][0]
+        }
+        if missing:
+            for date_range, figures in policy._range_figures(missing).items():
+                cached[date_range] = (frozenset(missing[date_range]), figures)
+        oldest = min(start for start, _end in needs)
+        for date_range in [date_range for date_range in cached if date_range[1] < oldest]:
+            del cached[date_range]
+        return {date_range: cached[date_range][1] for date_range in needs}
+
 BASE_MOVE_TYPES = ("out_invoice", "out_refund")
 REBATE_USER = "customer_rebate.group_rebate_user"
 REBATE_MANAGER = "customer_rebate.group_rebate_manager"
 ZERO = Decimal(0)
+# work_mem of the base aggregates (raised to it for the statement, never lowered)
+AGGREGATE_WORK_MEM = "64MB"
 
 # Records are written by the computation, not by a person: no chatter message or follower per
 # record (that would be several queries per customer), and tracking only on human changes.
@@ -170,7 +220,7 @@ class RebatePolicy(models.Model):
                 parts.append(self.env._("%s without sales in the period before", by_comparison["no_previous"]))
             policy.review_compared = self._clause_separator().join(parts)
 
-            if policy._scope_partner_ids() is not None:
+            if policy._has_partner_scope():
                 policy.review_comparison = self.env._("Customers outside the policy")
                 inside = (uplift + compared_previous, compared_previous)
                 outside_domain = Domain("policy_id", "=", policy._origin.id) & Domain("date_end", "<", today) \
@@ -241,11 +291,43 @@ class RebatePolicy(models.Model):
 
     # ------------------------------------------------------------------ the base
 
-    def _scope_partner_ids(self):
-        """Commercial partners the policy is limited to, or None for every customer."""
+    def _has_partner_scope(self):
         self.ensure_one()
-        if not (self.partner_ids or self.partner_category_ids):
+        return bool(self.partner_ids or self.partner_category_ids)
+
+    def _scope_partner_ids(self):
+        """Commercial partners the policy is limited to, or None for every customer (read once
+        per policy inside a run of ``_compute_records``)."""
+        self.ensure_one()
+        if not self._has_partner_scope():
             return None
+        run = _COMPUTE_RUN.get()
+        if run is not None:
+            key = ("partners", self.id)
+            if key not in run.memo:
+                run.memo[key] = self._read_scope_partner_ids()
+            return run.memo[key]
+        return self._read_scope_partner_ids()
+
+    def _partners_in_scope(self, partner_ids):
+        """Those of the commercial partners ``partner_ids`` that the policy's customer scope
+        covers, in their order, without reading the whole scope for a few customers (the
+        projection, the day's changes): named, or one of their contacts tagged."""
+        self.ensure_one()
+        if not self._has_partner_scope():
+            return list(partner_ids)
+        run = _COMPUTE_RUN.get()
+        if (run is not None and ("partners", self.id) in run.memo) or len(partner_ids) > 1000:
+            inside = set(self._scope_partner_ids())
+        else:
+            inside = set(self.partner_ids.commercial_partner_id.ids)
+            if self.partner_category_ids:
+                inside |= set(self.env["res.partner"].with_context(active_test=False).search(
+                    [("category_id", "in", self.partner_category_ids.ids),
+                     ("commercial_partner_id", "in", list(partner_ids))]).commercial_partner_id.ids)
+        return [partner_id for partner_id in partner_ids if partner_id in inside]
+
+    def _read_scope_partner_ids(self):
         partners = self.partner_ids
         if self.partner_category_ids:
             partners |= self.env["res.partner"].with_context(active_test=False).search(
@@ -253,10 +335,20 @@ class RebatePolicy(models.Model):
         return partners.commercial_partner_id.ids
 
     def _scope_product_ids(self):
-        """Products the policy is limited to (categories with their children), or None for all."""
+        """Products the policy is limited to (categories with their children), or None for all
+        (read once per policy inside a run of ``_compute_records``)."""
         self.ensure_one()
         if not (self.product_ids or self.product_category_ids):
             return None
+        run = _COMPUTE_RUN.get()
+        if run is not None:
+            key = ("products", self.id)
+            if key not in run.memo:
+                run.memo[key] = self._read_scope_product_ids()
+            return run.memo[key]
+        return self._read_scope_product_ids()
+
+    def _read_scope_product_ids(self):
         products = self.product_ids
         if self.product_category_ids:
             products |= self.env["product.product"].with_context(active_test=False).search(
@@ -298,12 +390,11 @@ class RebatePolicy(models.Model):
         and the "invoice lines" button, so what a user opens is exactly what was added up."""
         self.ensure_one()
         domain = self._product_line_domain(date_start, date_end, ranges=ranges, moves=moves)
-        scope_partners = self._scope_partner_ids()
         if partner_ids is not None:
-            partner_ids = [p for p in partner_ids if scope_partners is None or p in scope_partners]
+            partner_ids = self._partners_in_scope(list(partner_ids))
             domain &= Domain("partner_id", "in", partner_ids)
-        elif scope_partners is not None:
-            domain &= Domain("partner_id", "in", scope_partners)
+        elif self._has_partner_scope():
+            domain &= Domain("partner_id", "in", self._scope_partner_ids())
         # overlap13: lines an exclusive policy of a higher key counts are not this one's
         return domain & self._overlap_exclusion_domain(ranges or [(date_start, date_end)], partner_ids)
 
@@ -333,11 +424,15 @@ class RebatePolicy(models.Model):
         query.add_where(SQL("%s IN %s AND %s IS NULL", SQL.identifier(move, "move_type"), BASE_MOVE_TYPES,
                             SQL.identifier(move, "rebate_settlement_id")))
         # the line's invoice date is its move's: saying it of the moves too lets PostgreSQL read
-        # only the moves of the ranges (index on account_move.invoice_date), not all of them
+        # only the moves of the ranges (index on account_move.invoice_date), not all of them; for
+        # many ranges (the day's changes of several periods) their span, one comparison a move
+        # (dozens of ranges in an OR made PostgreSQL test every one on every move)
         if self.invoice_basis != "paid":  # paid basis: the shares joined below decide the dates
+            move_ranges = ranges if len(ranges) <= 3 else [(min(start for start, _end in ranges),
+                                                            max(end for _start, end in ranges))]
             query.add_where(SQL("(%s)", SQL(" OR ").join(
                 SQL("%s BETWEEN %s AND %s", SQL.identifier(move, "invoice_date"), start, end)
-                for start, end in ranges)))
+                for start, end in move_ranges)))
         product = query.left_join(line, "product_id", "product_product", "id", "rebate_product")
         template = query.left_join(product, "product_tmpl_id", "product_template", "id", "rebate_template")
         line_uom = query.left_join(line, "product_uom_id", "uom_uom", "id", "rebate_line_uom")
@@ -363,9 +458,20 @@ class RebatePolicy(models.Model):
         if self.invoice_basis == "paid":
             terms = self._join_paid_shares(query, move, ranges, terms)
         select, groupby = build(terms)
-        self.env.cr.execute(SQL("%s%s", query.select(select),
-                                SQL(" GROUP BY %s", groupby) if groupby is not None else SQL()))
-        return self.env.cr.fetchall()
+        cr = self.env.cr
+        # For this statement only: no JIT compilation (a tenth of a second or more to compile
+        # an aggregate that then runs about as long), and the memory to aggregate the customers
+        # in a hash table instead of sorting the lines on disk; the settings are put back after.
+        cr.execute(SQL(
+            "SELECT current_setting('jit'), current_setting('work_mem'), set_config('jit', 'off', true), "
+            "CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%s) "
+            "THEN set_config('work_mem', %s, true) END", AGGREGATE_WORK_MEM, AGGREGATE_WORK_MEM))
+        jit, work_mem, _jit, _work_mem = cr.fetchone()
+        cr.execute(SQL("%s%s", query.select(select), SQL(" GROUP BY %s", groupby) if groupby is not None else SQL()))
+        rows = cr.fetchall()
+        # (a failed statement needs no putting back: rolling back its savepoint undoes the settings)
+        cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", jit, work_mem))
+        return rows
 
     def _compute_period_figures(self, period, partner_ids=None):
         """``{partner id: {figure: Decimal}}`` for one period, from ONE aggregate over the lines of
@@ -373,33 +479,117 @@ class RebatePolicy(models.Model):
         union of the three date ranges): ``base_amount`` and ``base_qty``, the amounts before and
         last year for the effect analysis, and the cost of the goods (quantity in the product's
         unit times its cost) in the period and the one before; ``lines`` counts the customer's lines
-        in the period itself. ``partner_ids`` limits it to some customers."""
+        in the period itself. ``partner_ids`` limits it to some customers.
+
+        Inside a run of ``_compute_records`` (see ``_ComputeRun``) the figures may come from that
+        run instead: the customers' figures read for several periods at once by one aggregate
+        (an incremental run), or the date ranges an earlier period of the same run read for every
+        customer (its own period is this one's period before, or its last year), so that only
+        what is missing is read."""
         self.ensure_one()
+        run = _COMPUTE_RUN.get()
+        if run is not None and partner_ids is not None:
+            figures = run.prefetched.pop((self.id, period.date_start, frozenset(partner_ids)), None)
+            if figures is not None:
+                return figures
+        needs = self._period_range_needs(period)
+        if run is not None and partner_ids is None:
+            by_range = run.ranges_for(self, needs)
+        else:
+            by_range = self._range_figures(needs, partner_ids)
+        return self._assemble_period_figures(period, by_range)
+
+    # what each of a period's ranges is read for: the period itself, the one before, last year
+    CURRENT_MEASURES = ("lines", "amount", "qty", "cost")
+    PREVIOUS_MEASURES = ("amount", "cost")
+    LAST_YEAR_MEASURES = ("amount",)
+
+    def _period_ranges(self, period):
         before, last_year = previous_period(period), same_period_last_year(period)
-        ranges = [(period.date_start, period.date_end), (before.date_start, before.date_end),
-                  (last_year.date_start, last_year.date_end)]
+        return ((period.date_start, period.date_end), (before.date_start, before.date_end),
+                (last_year.date_start, last_year.date_end))
+
+    def _period_range_needs(self, period, needs=None):
+        """``{(start, end): {measures}}``: the date ranges of a period's figures and what is summed
+        over each (added to ``needs`` when given)."""
+        needs = needs if needs is not None else {}
+        for date_range, measures in zip(self._period_ranges(period),
+                                        (self.CURRENT_MEASURES, self.PREVIOUS_MEASURES, self.LAST_YEAR_MEASURES)):
+            needs.setdefault(date_range, set()).update(measures)
+        return needs
+
+    def _assemble_period_figures(self, period, by_range):
+        """A period's figures per customer from the sums per date range (``_range_figures``)."""
+        current, before, last_year = (by_range.get(date_range, {}) for date_range in self._period_ranges(period))
+        partners = set(current) | set(before) | set(last_year)
+        return {
+            partner_id: {
+                "lines": current.get(partner_id, {}).get("lines", ZERO),
+                "base_amount": current.get(partner_id, {}).get("amount", ZERO),
+                "base_qty": current.get(partner_id, {}).get("qty", ZERO),
+                "cost_amount": current.get(partner_id, {}).get("cost", ZERO),
+                "previous_base_amount": before.get(partner_id, {}).get("amount", ZERO),
+                "previous_cost_amount": before.get(partner_id, {}).get("cost", ZERO),
+                "last_year_base_amount": last_year.get(partner_id, {}).get("amount", ZERO),
+            }
+            for partner_id in partners
+        }
+
+    def _range_figures(self, needs, partner_ids=None):
+        """``{(start, end): {partner id: {measure: Decimal}}}`` from ONE aggregate over the
+        lines of the union of the date ranges of ``needs`` (``{(start, end): {measures}}``, the
+        measures among lines, amount, qty and cost), a conditional sum per range and measure.
+        ``partner_ids`` limits it to some customers. Customers without a line in a range are
+        left out of it."""
+        self.ensure_one()
+        ranges = list(needs)
+        if not ranges:
+            return {}
         domain = self._base_line_domain(None, None, partner_ids, ranges=ranges, moves=False)
-        figures = ("lines", "base_amount", "base_qty", "cost_amount", "previous_base_amount", "previous_cost_amount",
-                   "last_year_base_amount")
+        columns = [(date_range, measure) for date_range in ranges
+                   for measure in ("lines", "amount", "qty", "cost") if measure in needs[date_range]]
 
         def build(terms):
-            current, previous, past = (
-                SQL("%s BETWEEN %s AND %s", terms["date"], start, end) for start, end in ranges)
-            return SQL(", ").join([
-                SQL("%s.partner_id", terms["line"]),
-                SQL("COUNT(*) FILTER (WHERE %s)", current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["qty"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["cost"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], previous),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["cost"], previous),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], past),
-            ]), SQL("%s.partner_id", terms["line"])
+            select = [SQL("%s.partner_id", terms["line"])]
+            for (start, end), measure in columns:
+                within = SQL("%s BETWEEN %s AND %s", terms["date"], start, end)
+                if measure == "lines":
+                    select.append(SQL("COUNT(*) FILTER (WHERE %s)", within))
+                else:
+                    select.append(SQL("SUM(%s) FILTER (WHERE %s)", terms[measure], within))
+            return SQL(", ").join(select), SQL("%s.partner_id", terms["line"])
 
-        return {
-            partner_id: {name: to_decimal(value or 0) for name, value in zip(figures, values)}
-            for partner_id, *values in self._line_figures_query(domain, ranges, build) if partner_id
-        }
+        figures = {date_range: {} for date_range in ranges}
+        for partner_id, *values in self._line_figures_query(domain, ranges, build):
+            if not partner_id:
+                continue
+            for (date_range, measure), value in zip(columns, values):
+                if value:
+                    figures[date_range].setdefault(partner_id, {})[measure] = to_decimal(value)
+        return figures
+
+    def _prefetch_partner_figures(self, work, run):
+        """Read the figures of every (period, customers) of an incremental run at once — one
+        aggregate over the union of their customers and date ranges, a few periods at a time —
+        and leave them in the ``run`` for ``_compute_period_figures``: the day's changes touch
+        many periods of few customers, which would otherwise be one aggregate each."""
+        self.ensure_one()
+        items = [(period, partner_ids) for period, partner_ids in work if partner_ids]
+        chunk, needs = [], {}
+        for index, (period, partner_ids) in enumerate(items):
+            chunk.append((period, partner_ids))
+            self._period_range_needs(period, needs)
+            if len(needs) >= self.PREFETCH_RANGES or index + 1 == len(items):
+                partners = set().union(*(partner_ids for _period, partner_ids in chunk))
+                by_range = self._range_figures(needs, partners)
+                for chunk_period, chunk_partners in chunk:
+                    figures = self._assemble_period_figures(chunk_period, by_range)
+                    run.prefetched[(self.id, chunk_period.date_start, frozenset(chunk_partners))] = {
+                        partner_id: values for partner_id, values in figures.items() if partner_id in chunk_partners}
+                chunk, needs = [], {}
+
+    # date ranges read by one prefetching aggregate at most (up to four sums each)
+    PREFETCH_RANGES = 60
 
     def _record_outside_period(self, period, partner_ids=None, queued=None):
         """Sales of the customers outside a scoped policy, this period and the one before: the
@@ -411,7 +601,7 @@ class RebatePolicy(models.Model):
         self.ensure_one()
         outside = None
         if partner_ids is not None:
-            outside = set(partner_ids) - set(self._scope_partner_ids() or [])
+            outside = set(partner_ids) - set(self._partners_in_scope(list(partner_ids)))
             if not outside:
                 return
         before = previous_period(period)
@@ -519,7 +709,20 @@ class RebatePolicy(models.Model):
         return {partner_id: (amount, qty) for partner_id, (amount, qty) in bases.items() if partner_id}
 
     def _first_invoice_dates(self, partner_ids):
-        """``{partner id: date of its first posted customer invoice}`` in the policy's company."""
+        """``{partner id: date of its first posted customer invoice}`` in the policy's company
+        (inside a run of ``_compute_records``, read once per customer for all its periods)."""
+        self.ensure_one()
+        run = _COMPUTE_RUN.get()
+        if run is None:
+            return self._read_first_invoice_dates(partner_ids)
+        known = run.first_dates.setdefault(self.company_id.id, {})
+        missing = [partner_id for partner_id in partner_ids if partner_id not in known]
+        if missing:
+            found = self._read_first_invoice_dates(missing)
+            known.update((partner_id, found.get(partner_id)) for partner_id in missing)
+        return {partner_id: known[partner_id] for partner_id in partner_ids if known[partner_id] is not None}
+
+    def _read_first_invoice_dates(self, partner_ids):
         self.ensure_one()
         groups = self.env["account.move"].sudo()._read_group(
             [("company_id", "=", self.company_id.id), ("state", "=", "posted"),
@@ -542,7 +745,11 @@ class RebatePolicy(models.Model):
         }
 
     def _values_differ(self, record, values):
+        """Whether an estimate (a record, or a row of ``_period_record_rows``) differs from
+        ``values``."""
         currency = self.currency_id
+        tier = record.tier_id
+        tier_id = (tier if isinstance(tier, int) or tier is None else tier.id) or False
         return (
             currency.compare_amounts(record.base_amount, values["base_amount"])
             or currency.compare_amounts(record.previous_base_amount, values["previous_base_amount"])
@@ -551,9 +758,33 @@ class RebatePolicy(models.Model):
             or currency.compare_amounts(record.previous_cost_amount, values["previous_cost_amount"])
             or currency.compare_amounts(record.amount, values["amount"])
             or float_compare(record.base_qty, values["base_qty"], precision_digits=6)
-            or record.tier_id.id != (values["tier_id"] or False)
+            or tier_id != (values["tier_id"] or False)
             or float_compare(record.rate, values["rate"], precision_digits=4)
         )
+
+    # what the computation reads of a period's existing records
+    RECORD_ROW_FIELDS = ("id", "partner_id", "state", "revision", "tier_id", "base_amount", "base_qty", "rate",
+                         "amount", "previous_base_amount", "last_year_base_amount", "cost_amount",
+                         "previous_cost_amount")
+
+    def _period_record_rows(self, date_start, partner_ids=None):
+        """``{partner id: [row]}``: the policy's records of the period (those the user may read),
+        as plain rows with the fields of ``RECORD_ROW_FIELDS`` — thousands of records read in one
+        query without building a record and its cache for each."""
+        self.ensure_one()
+        Record = self.env["rebate.record"]
+        Record.flush_model(self.RECORD_ROW_FIELDS[1:] + ("policy_id", "date_start"))
+        domain = Domain("policy_id", "=", self.id) & Domain("date_start", "=", date_start)
+        if partner_ids is not None:
+            domain &= Domain("partner_id", "in", list(partner_ids))
+        query = Record._search(domain)
+        query.order = None
+        self.env.cr.execute(query.select(*(SQL.identifier(query.table, name) for name in self.RECORD_ROW_FIELDS)))
+        rows = defaultdict(list)
+        for values in self.env.cr.fetchall():
+            row = types.SimpleNamespace(**dict(zip(self.RECORD_ROW_FIELDS, values)))
+            rows[row.partner_id].append(row)
+        return rows
 
     def _compute_period_records(self, date_start, date_end, partner_ids=None, queued=None):
         """Bring the records of one period in line with the posted invoices.
@@ -581,7 +812,7 @@ class RebatePolicy(models.Model):
                 partner_id: values for partner_id, values in bases.items()
                 if seniority_reached(first_dates.get(partner_id), date_start, self.min_seniority_months)
             }
-        if self._scope_partner_ids() is not None:
+        if self._has_partner_scope():
             self._record_outside_period(period, partner_ids, queued)
         # group volume (rebate_policy_pool.py): the groups' bases, the head's row in head payout
         pool = self._pool_period(figures, bases, partner_ids) if self.pool_mode != "none" else None
@@ -590,17 +821,12 @@ class RebatePolicy(models.Model):
         cap = to_decimal(self.cap_amount) if self.cap_amount else None
         measure_index = 1 if self.basis == "quantity" else 0
 
-        existing = defaultdict(lambda: Record)
-        record_domain = [("policy_id", "=", self.id), ("date_start", "=", date_start)]
-        if partner_ids is not None:
-            record_domain.append(("partner_id", "in", list(partner_ids)))
-        for record in Record.search(record_domain):
-            existing[record.partner_id.id] |= record
-
-        to_create, to_write, to_unlink = [], [], Record
+        existing = self._period_record_rows(date_start, partner_ids)
+        currency = self.currency_id
+        to_create, to_write, to_unlink = [], [], []
         for partner_id in set(bases) | set(existing):
-            records = existing[partner_id]
-            if records.filtered(lambda r: r.state == "cancelled" and not r.revision):
+            rows = existing.get(partner_id, [])
+            if any(row.state == "cancelled" and not row.revision for row in rows):
                 continue  # a manager cancelled this customer's rebate for the period
             partner_figures = figures.get(partner_id, {})
             base = (partner_figures["base_amount"], partner_figures["base_qty"]) \
@@ -612,35 +838,36 @@ class RebatePolicy(models.Model):
                 values[field] = float(partner_figures.get(field, ZERO))
             values["cost_amount"] = float(partner_figures["cost_amount"]) if partner_id in bases else 0.0
             for field in ("cost_amount", "previous_cost_amount"):
-                values[field] = self.currency_id.round(values[field])  # a quantity times a cost
-            draft = records.filtered(lambda r: r.state == "draft")
-            settled = records - draft
+                values[field] = currency.round(values[field])  # a quantity times a cost
+            draft = [row for row in rows if row.state == "draft"]
+            settled = [row for row in rows if row.state != "draft"]
             if settled:
                 # what confirmed, settled and cancelled adjustments already account for
                 for field in ("base_amount", "base_qty", "amount", "previous_base_amount", "last_year_base_amount",
                               "cost_amount", "previous_cost_amount"):
-                    values[field] -= sum(settled.mapped(field))
+                    values[field] -= sum(getattr(row, field) for row in settled)
                 keep = bool(
                     self.currency_id.compare_amounts(values["amount"], 0)
                     or self.currency_id.compare_amounts(values["base_amount"], 0)
                     or float_compare(values["base_qty"], 0, precision_digits=6))
-                revision = max(records.mapped("revision")) + (0 if draft else 1)
+                revision = max(row.revision for row in rows) + (0 if draft else 1)
             else:
                 keep = partner_id in bases and (result.amount > 0 or self.track_progress
                                                 or bool(pool and partner_id in pool.group_of))
                 revision = 0
             if not keep:
-                to_unlink |= draft
+                to_unlink += [row.id for row in draft]
             elif draft:
-                if self._values_differ(draft, values):
-                    to_write.append((draft, values))
+                if self._values_differ(draft[0], values):
+                    to_write.append((draft[0].id, values))
             else:
                 to_create.append(dict(
                     values, policy_id=self.id, partner_id=partner_id, date_start=date_start,
                     date_end=date_end, revision=revision, company_id=self.company_id.id,
                     rebate_type=self.rebate_type, **(pool.record_values(partner_id) if pool else {})))
-        to_unlink.unlink()
-        Record._write_estimates(to_write)
+        Record.browse(to_unlink).unlink()
+        written = Record.browse([record_id for record_id, _values in to_write])
+        Record._write_estimates(list(zip(written, (values for _record_id, values in to_write))))
         created = Record._create_estimates(to_create)
         self._record_overlaps(period, partner_ids)  # overlap13: what exclusive policies took
         if pool:
@@ -724,9 +951,10 @@ class RebatePolicy(models.Model):
         work = [(period, None) for period in periods if period.date_start > open_from]
         computed = [period for period in periods if period.date_start <= open_from]
         dirty = defaultdict(set)
+        reads = [(period, (period, previous_period(period), same_period_last_year(period))) for period in computed]
         for day, partner_ids in changes.items():
-            for period in computed:
-                if day in period or day in previous_period(period) or day in same_period_last_year(period):
+            for period, ranges in reads:
+                if any(day in date_range for date_range in ranges):
                     dirty[period] |= partner_ids
         if self.min_seniority_months and firsts:
             # an invoice at ``day`` moved the first invoice only if none is earlier now; the
@@ -758,6 +986,16 @@ class RebatePolicy(models.Model):
         if not policies:
             return self.env["rebate.record"]
         policies._lock_for_compute()
+        # a run of its own, even inside another (its own scopes and figures, read now)
+        token = _COMPUTE_RUN.set(_ComputeRun())
+        try:
+            return policies._compute_records_run(date_from, date_to, incremental, progress)
+        finally:
+            _COMPUTE_RUN.reset(token)
+
+    def _compute_records_run(self, date_from, date_to, incremental, progress):
+        policies = self
+        run = _COMPUTE_RUN.get()
         created = self.env["rebate.record"]
         whole = not (date_from or date_to)
         today = fields.Date.context_today(self)
@@ -778,6 +1016,7 @@ class RebatePolicy(models.Model):
                     periods, changes, policy.compute_resume_date - timedelta(days=1))
             else:
                 work = [(period, None) for period in periods]
+            policy._prefetch_partner_figures(work, run)
             for index, (period, partner_ids) in enumerate(work):
                 created |= policy._compute_period_records(period.date_start, period.date_end, partner_ids, queued)
                 if partner_ids is None:
@@ -874,8 +1113,7 @@ class RebatePolicy(models.Model):
         """Whether the policy covers this commercial partner on ``day``: its customer scope and,
         for a partnership, the seniority at the start of the period."""
         self.ensure_one()
-        scope = self._scope_partner_ids()
-        if scope is not None and partner.id not in scope:
+        if not self._partners_in_scope([partner.id]):
             return False
         if self.min_seniority_months:
             period = period_containing(self.period, day, self.date_start, self.date_end or None)
@@ -1137,14 +1375,25 @@ class RebatePolicy(models.Model):
         """A to-do for each policy's responsible when a period has ended with estimates waiting,
         once per policy and period (the date of the last reminder is kept on the policy)."""
         today = fields.Date.context_today(self)
-        groups = self.env["rebate.record"].sudo()._read_group(
-            [("policy_id", "in", self.ids), ("state", "=", "draft"), ("date_end", "<", today)],
+        Record = self.env["rebate.record"].sudo()
+        waiting = Domain("state", "=", "draft") & Domain("date_end", "<", today)
+        # first the policies with a period ended since their last reminder (a few records each:
+        # the daily run does not read every estimate of the history), then what waits in those
+        reminded = self.sudo().filtered("confirm_reminder_date")
+        due = Domain.OR([
+            Domain("policy_id", "in", (self - reminded).ids),
+            *(Domain("policy_id", "=", policy.id) & Domain("date_end", ">", policy.confirm_reminder_date)
+              for policy in reminded),
+        ])
+        due_policies = [policy for [policy] in Record._read_group(waiting & due, ["policy_id"])]
+        if not due_policies:
+            return
+        groups = Record._read_group(
+            waiting & Domain("policy_id", "in", [policy.id for policy in due_policies]),
             ["policy_id"], ["date_end:max", "__count"])
         activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         for policy, last_end, count in groups:
             policy = policy.sudo()
-            if policy.confirm_reminder_date and policy.confirm_reminder_date >= last_end:
-                continue
             user = policy.user_id if policy.user_id.active else policy.create_uid
             policy.activity_schedule(
                 activity_type_id=activity_type.id if activity_type else False,

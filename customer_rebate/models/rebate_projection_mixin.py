@@ -10,6 +10,7 @@ import psycopg2
 from odoo import api, fields, models
 
 from ..engine import period_containing, project, to_decimal
+from .rebate_policy_compute import compute_run
 
 _logger = logging.getLogger(__name__)
 
@@ -74,6 +75,10 @@ class RebateProjectionMixin(models.AbstractModel):
         self.ensure_one()
         partner = self._rebate_partner().commercial_partner_id
         day = self._rebate_date()
+        with compute_run():  # each policy's scope read once
+            return self._get_rebate_projections_run(partner, day)
+
+    def _get_rebate_projections_run(self, partner, day):
         lines = None
         projections = []
         for policy in self._rebate_candidate_policies():

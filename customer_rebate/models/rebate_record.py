@@ -111,6 +111,11 @@ class RebateRecord(models.Model):
     )
     _period_range = models.Constraint(
         "CHECK(date_end >= date_start)", "A rebate period cannot end before it starts.")
+    # A period's records of a policy (the computation reads them period by period; the unique
+    # key starts with the customer), and the estimates of the periods ended since the last
+    # reminder (the daily run): both read a few rows, however many periods lie behind.
+    _policy_period_idx = models.Index("(policy_id, date_start)")
+    _draft_period_end_idx = models.Index("(policy_id, date_end) WHERE state = 'draft'")
 
     @api.depends("date_end")
     @api.depends_context("tz")

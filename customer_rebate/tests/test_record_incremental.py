@@ -250,3 +250,87 @@ class TestRecordCostOfSales(RebateCommon):
         self.assertEqual(calls, [[(date(2026, 7, 1), date(2026, 9, 30)), (date(2026, 4, 1), date(2026, 6, 30)),
                                   (date(2025, 7, 1), date(2025, 9, 30))]])
         self.assertEqual(self.records().base_amount, 120000.0)
+
+
+def quarter(year, number):
+    start = date(year, 3 * number - 2, 1)
+    end = date(year + (number == 4), 1 if number == 4 else 3 * number + 1, 1) - timedelta(days=1)
+    return (start, end)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-10-15")
+class TestRecordScans(RebateCommon):
+    """A run reads each range of journal items once: a full computation reuses what the earlier
+    periods of the same run read (a quarter is the next quarter's period before and next year's
+    last year), and an incremental run reads the day's changes of all its periods in one
+    aggregate per policy. The figures are those of one aggregate per period."""
+
+    def spy_ranges(self):
+        calls = []
+        original = type(self.policy)._line_figures_query
+
+        def spy(self_, domain, ranges, build):
+            calls.append(list(ranges))
+            return original(self_, domain, ranges, build)
+
+        return calls, patch(f"{POLICY_CLASS}._line_figures_query", spy)
+
+    def test_full_run_reads_each_range_once(self):
+        customer = self.customer_a
+        self.invoice(customer, "2025-05-10", 50000.0)  # Q2 2025: Q2 2026's last year
+        self.invoice(customer, "2025-11-10", 10000.0)  # Q4 2025: Q1 2026's period before
+        self.invoice(customer, "2026-02-10", 120000.0)  # Q1 2026: 120,000 at 5 % = 6,000
+        self.invoice(customer, "2026-05-10", 130000.0)  # Q2 2026: 130,000 at 5 % = 6,500
+        self.policy.action_activate()
+        calls, spy = self.spy_ranges()
+        with spy:
+            self.policy.action_compute_full()
+        # Q1 reads itself, Q4 2025 and Q1 2025; Q2 reuses Q1 as its period before; Q4 reuses
+        # Q4 2025 (read for Q1) as its last year
+        self.assertEqual(calls, [[quarter(2026, 1), quarter(2025, 4), quarter(2025, 1)],
+                                 [quarter(2026, 2), quarter(2025, 2)],
+                                 [quarter(2026, 3), quarter(2025, 3)],
+                                 [quarter(2026, 4)]])
+        self.assertRecordValues(self.records(partner_id=customer.id), [
+            {"date_start": date(2026, 1, 1), "base_amount": 120000.0, "previous_base_amount": 10000.0,
+             "last_year_base_amount": 0.0, "amount": 6000.0},
+            {"date_start": date(2026, 4, 1), "base_amount": 130000.0, "previous_base_amount": 120000.0,
+             "last_year_base_amount": 50000.0, "amount": 6500.0},
+        ])
+
+    def test_day_of_changes_read_in_one_aggregate(self):
+        customer_a, customer_b = self.customer_a, self.customer_b
+        self.invoice(customer_a, "2026-02-10", 120000.0)
+        self.invoice(customer_b, "2026-05-10", 110000.0)
+        self.policy.action_activate()
+        self.policy.action_compute()
+        # a credit note in Q1 (customer A: Q1 and Q2, whose period before is Q1) and an invoice
+        # in Q2 (customer B: Q2 and Q3)
+        self.refund(customer_a, "2026-02-20", 20000.0)
+        self.invoice(customer_b, "2026-05-20", 10000.0)
+        calls, spy = self.spy_ranges()
+        with spy:
+            self.policy.action_compute()
+        self.assertEqual(len(calls), 1, "one aggregate for every period the changes touch")
+        self.assertEqual(set(calls[0]), {quarter(2026, 1), quarter(2025, 4), quarter(2025, 1), quarter(2026, 2),
+                                         quarter(2025, 2), quarter(2026, 3), quarter(2025, 3)})
+        self.assertRecordValues(self.records(partner_id=customer_a.id), [
+            {"date_start": date(2026, 1, 1), "base_amount": 100000.0, "amount": 5000.0},
+        ])
+        self.assertRecordValues(self.records(partner_id=customer_b.id), [
+            {"date_start": date(2026, 4, 1), "base_amount": 120000.0, "previous_base_amount": 0.0, "amount": 6000.0},
+        ])
+
+    def test_scope_of_a_few_customers_without_the_whole_scope(self):
+        company = self.env["res.partner"].create({"name": "Scoped company", "is_company": True})
+        self.env["res.partner"].create({"name": "Its buyer", "parent_id": company.id,
+                                        "category_id": [Command.set(self.customer_tag.ids)]})
+        outsider = self.env["res.partner"].create({"name": "Untagged company", "is_company": True})
+        policy = self.create_policy(partner_category_ids=[Command.set(self.customer_tag.ids)],
+                                    partner_ids=[Command.set(self.customer_b.ids)])
+        self.assertEqual(policy._partners_in_scope([outsider.id, company.id, self.customer_b.id]),
+                         [company.id, self.customer_b.id])
+        scope = set(policy._scope_partner_ids())
+        self.assertEqual({company.id, self.customer_b.id} & scope, {company.id, self.customer_b.id})
+        self.assertNotIn(outsider.id, scope)
