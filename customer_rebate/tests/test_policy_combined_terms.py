@@ -29,4 +29,5 @@ class TestPolicyCombinedTerms(RebateCommon):
         policy = self.create_policy(invoice_basis="paid")
         with self.assertRaisesRegex(ValidationError, "paid and an exclusive policy"):
             policy.combinable = False
-        self.assertTrue(policy.combinable)
+        policy.invalidate_recordset(["combinable"])
+        self.assertTrue(policy.combinable, "nothing written")
