@@ -421,12 +421,13 @@ class RebatePolicy(models.Model):
         if self.min_seniority_months:
             text = self.env._("%(rule)s, for customers of at least %(months)s months", rule=text,
                      months=self.min_seniority_months)
-        text = self._overlap_summary_text(text)  # overlap13
-        if self.pool_mode != "none":  # group volume (rebate_policy_pool.py)
-            text = self._pool_summary_text(text)
+        # clauses of the rule first (advances, pooling), then the sentence on what it never counts
+        # and how it meets other policies
         if self.advance_period and self.period == "year":
             text = self._advance_summary(text)
-        return text
+        if self.pool_mode != "none":  # group volume (rebate_policy_pool.py)
+            text = self._pool_summary_text(text)
+        return self._overlap_summary_text(text)  # overlap13
 
     # ------------------------------------------------------------------ onchange / constraints
 
