@@ -1,0 +1,105 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+import base64
+import io
+from datetime import date
+
+import openpyxl
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import RebateCommon
+
+Q1, Q2, Q3 = date(2026, 1, 1), date(2026, 4, 1), date(2026, 7, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewAdvanceFigures(RebateCommon):
+    """An advance's base is the year to date: the reports that add bases up must count the
+    year's purchases once (the year-end settlement's base), not once per advance."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accrual_account = cls.env["account.account"].create(
+            {"name": "Accrued rebates", "code": "AR913R", "account_type": "liability_current"})
+        cls.yearly = cls.create_policy(
+            tiers=((400000.0, 5.0),), name="Yearly target", period="year", advance_period="quarter",
+            advance_mode="rate", advance_rate=3.0, accrual_account_id=cls.accrual_account.id)
+        cls.yearly.action_activate()
+        # 100,000 in Q1 and 150,000 in Q2: Q1 advance on 100,000, Q2 on 250,000 (year to date)
+        cls.invoice(cls.customer_a, "2026-02-10", 100000.0)
+        cls.invoice(cls.customer_a, "2026-05-10", 150000.0)
+        with freeze_time("2026-07-10"):
+            cls.yearly.action_compute()
+
+    def export(self, data_only=True, **values):
+        with freeze_time("2026-07-10"):
+            wizard = self.env["rebate.export.wizard"].create(values)
+            wizard.action_export()
+        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)), data_only=data_only)
+
+    def test_records(self):
+        records = self.records(self.yearly)
+        self.assertEqual(
+            sorted((r.kind, r.date_start, r.base_amount, r.amount) for r in records),
+            [("advance", Q1, 100000.0, 3000.0), ("advance", Q2, 250000.0, 4500.0),
+             ("advance", Q3, 250000.0, 0.0), ("final", Q1, 250000.0, -7500.0)])
+
+    def test_summary_by_customer_counts_the_year_once(self):
+        sheet = self.export(report="summary")["By Customer"]
+        rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] and row[1]}
+        row = rows[self.yearly.display_name]
+        # 250,000 bought this year, the rebate so far 3,000 + 4,500 + 0 − 7,500 = 0
+        self.assertEqual((row[3], row[4]), (250000.0, 0.0))
+
+    def test_detail_total_counts_the_year_once(self):
+        sheet = self.export(report="detail").worksheets[0]
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        total = rows[-1]
+        # the year-end settlement's 250,000 once; the advances' year to date in their own column
+        self.assertEqual((total[5], total[9], total[21]), (250000.0, 0.0, 600000.0))
+        advances = sorted(row[21] for row in rows[:-1] if row[18] == "Advance")
+        self.assertEqual(advances, [100000.0, 250000.0, 250000.0])
+        # a spreadsheet recomputing the formula finds the same (visible rows only)
+        formulas = self.export(data_only=False, report="detail").worksheets[0]
+        self.assertEqual(formulas.cell(row=6, column=6).value, "=SUBTOTAL(9,F2:F5)-SUBTOTAL(9,V2:V5)")
+
+    def test_review_sales_count_the_year_once(self):
+        review = self.env["rebate.policy.review"].create({
+            "policy_id": self.yearly.id, "date_start": "2026-01-01", "date_end": "2026-12-31"})
+        self.assertEqual((review.sales, review.rebate), (250000.0, 0.0))
+
+
+@tagged("post_install", "-at_install")
+class TestReviewOverlapExclusion(RebateCommon):
+    """A winner that never counts a product does not take its lines from the loser."""
+
+    def test_winner_excluded_product_stays_with_the_loser(self):
+        service = self._create_product(name="Service", lst_price=100.0, taxes_id=[Command.clear()])
+        winner = self.create_policy(tiers=((1000.0, 4.0),), combinable=False, overlap_priority=20,
+                                    excluded_product_ids=[Command.set(service.ids)])
+        loser = self.create_policy(tiers=((1000.0, 2.0),), combinable=False, overlap_priority=10)
+        loser.action_activate()
+        self.invoice(self.customer_a, "2026-02-10", lines=[(self.goods, 30.0, 100.0), (service, 20.0, 100.0)])
+        with freeze_time("2026-04-15"):
+            loser.action_compute()
+        self.assertEqual(self.records(loser).base_amount, 5000.0)
+        # the competitor starts after the first run; a late credit note in Q1
+        winner.action_activate()
+        self.refund(self.customer_a, "2026-03-01", lines=[(self.goods, 5.0, 100.0)])
+        with freeze_time("2026-04-15"):
+            (winner | loser).action_compute()
+        [rec_w] = self.records(winner)
+        [rec_l] = self.records(loser)
+        incremental = (rec_l.base_amount, rec_l.amount, rec_l.overlap_amount)
+        # goods 3,000 − 500 = 2,500 go to the winner; the service 2,000 stays with the loser
+        self.assertEqual((rec_w.base_amount, rec_w.amount), (2500.0, 100.0))
+        self.assertEqual(incremental, (2000.0, 40.0, 2500.0))
+        with freeze_time("2026-04-15"):
+            loser.action_compute_full()
+        [rec_l] = self.records(loser)
+        self.assertEqual((rec_l.base_amount, rec_l.amount, rec_l.overlap_amount), incremental)
