@@ -31,11 +31,14 @@ class RebateRecord(models.Model):
         "res.partner", "rebate_record_pool_member_rel", "record_id", "partner_id", string="Group Members Paid Here",
         readonly=True, copy=False,
         help="The customers whose purchases make up this record's base: the group's, paid to its head.")
+    pool_member_bases = fields.Json(
+        string="Group Base by Customer (as Computed)", readonly=True, copy=False,
+        help="What each member of a group paid to its head bought, as the record was computed.")
     pool_breakdown = fields.Text(
         string="Group Base by Customer", compute="_compute_pool_breakdown",
         help="The base of a record paid to the group's head, customer by customer, from the invoice lines.")
 
-    @api.depends("pool_member_ids", "base_amount")
+    @api.depends("pool_member_ids", "pool_member_bases", "base_amount")
     def _compute_pool_breakdown(self):
         for record in self:
             record.pool_breakdown = record._pool_breakdown_text() if record.pool_member_ids else False
@@ -45,7 +48,12 @@ class RebateRecord(models.Model):
         self.ensure_one()
         # the head's customer reads its statement: the names of its group's members come with it
         record = self.sudo()
-        bases = record.policy_id._compute_period_bases(self.date_start, self.date_end, record.pool_member_ids.ids)
+        if record.pool_member_bases:
+            # as computed: a confirmed record's statement keeps adding up to its group base
+            # after a member's late invoice (which its adjustment counts)
+            bases = {int(member_id): tuple(figures) for member_id, figures in record.pool_member_bases.items()}
+        else:
+            bases = record.policy_id._compute_period_bases(self.date_start, self.date_end, record.pool_member_ids.ids)
         return [
             (partner, bases.get(partner.id, (0, 0))[0], bases.get(partner.id, (0, 0))[1])
             for partner in record.pool_member_ids.sorted("display_name")

@@ -103,3 +103,53 @@ class TestReviewOverlapExclusion(RebateCommon):
             loser.action_compute_full()
         [rec_l] = self.records(loser)
         self.assertEqual((rec_l.base_amount, rec_l.amount, rec_l.overlap_amount), incremental)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewPoolHead(RebateCommon):
+    """A group paid to its head, closed as an accountant closes the month: confirmed, settled by
+    credit note, then a member's late invoice in the confirmed quarter."""
+
+    def test_head_payout_settled_and_a_late_member_invoice(self):
+        members = self.env["res.partner"].create([{"name": f"Member {x}", "is_company": True} for x in "XYZ"])
+        group = self.env["rebate.customer.group"].create({
+            "name": "East Group", "head_id": members[0].id, "member_ids": [Command.set(members.ids)]})
+        values = {"pool_mode": "group", "pool_group_ids": [Command.set(group.ids)], "pool_payout": "head",
+                  "settlement_method": "credit_note", "journal_id": self.company_data["default_journal_sale"].id}
+        policy = self.create_policy(**values)
+        policy.action_activate()
+        for member, amount in zip(members, (30000.0, 40000.0, 50000.0)):
+            self.invoice(member, "2026-02-10", amount)
+        with freeze_time("2026-04-15"):
+            policy.action_compute()
+        [head] = self.records(policy)
+        self.assertEqual((head.partner_id, head.base_amount, head.amount), (members[0], 120000.0, 6000.0))
+        head.action_confirm()
+        settlement = self.env["rebate.settlement"]._create_from_records(head)
+        settlement.action_done()
+        self.assertEqual((settlement.move_id.partner_id, settlement.move_id.amount_total), (members[0], 6000.0))
+        receivable = members[0].property_account_receivable_id
+        self.assertEqual(self.account_balance(receivable, members[0]), 30000.0 - 6000.0)
+        self.assertEqual(self.account_balance(receivable, members[1]), 40000.0)
+        # Z's late invoice of 20,000 dated in Q1: the head's adjustment is 1,000
+        self.invoice(members[2], "2026-03-20", 20000.0)
+        with freeze_time("2026-04-20"):
+            policy.action_compute()
+        records = self.records(policy)
+        self.assertEqual(sorted((r.partner_id.id, r.revision, r.base_amount, r.amount) for r in records),
+                         [(members[0].id, 0, 120000.0, 6000.0), (members[0].id, 1, 20000.0, 1000.0)])
+        adjustment = records.filtered("revision")
+        self.assertEqual(adjustment.pool_member_ids, members)
+        # each statement's breakdown re-adds its own group base: the adjustment's group is at
+        # 140,000 (Z 70,000); the confirmed record, printed again, stays at 120,000 (Z 50,000)
+        self.assertEqual(adjustment.pool_breakdown.splitlines(),
+                         ["Member X: 30,000.00", "Member Y: 40,000.00", "Member Z: 70,000.00"])
+        self.assertEqual(adjustment.pool_base_amount, 140000.0)
+        self.assertEqual(head.pool_base_amount, 120000.0)
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "customer_rebate.action_report_rebate_record", head.ids)[0].decode()
+        self.assertIn("Group East Group (3 customers): 120,000.00", html)
+        self.assertIn("50,000.00", html)
+        self.assertNotIn("70,000.00", html)
+        self.assertEqual(head.pool_breakdown.splitlines(),
+                         ["Member X: 30,000.00", "Member Y: 40,000.00", "Member Z: 50,000.00"])
