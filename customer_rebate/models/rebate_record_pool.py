@@ -17,12 +17,15 @@ class RebateRecord(models.Model):
     pool_name = fields.Char(string="Customer Group", readonly=True, copy=False,
                             help="The group whose purchases decided the tier.")
     pool_head_id = fields.Many2one("res.partner", string="Group Head", readonly=True, copy=False)
+    # the group's figures are what other customers bought: not for the customer's own portal
+    # access (its statement says what it may read, see _pool_statement_text)
     pool_base_amount = fields.Monetary(
-        string="Group Base", readonly=True, copy=False,
+        string="Group Base", readonly=True, copy=False, groups="base.group_user",
         help="The purchases of every customer of the group in the period, which decided the tier.")
-    pool_base_qty = fields.Float(string="Group Base Quantity", digits="Product Unit", readonly=True, copy=False)
+    pool_base_qty = fields.Float(string="Group Base Quantity", digits="Product Unit", readonly=True, copy=False,
+                                 groups="base.group_user")
     pool_member_count = fields.Integer(
-        string="Group Customers", readonly=True, copy=False,
+        string="Group Customers", readonly=True, copy=False, groups="base.group_user",
         help="Customers of the group who bought in scope in the period.")
     pool_own_tier = fields.Boolean(
         string="Own Tier Kept", readonly=True, copy=False,
@@ -89,6 +92,27 @@ class RebateRecord(models.Model):
                 number=list(tiers).index(self.tier_id) + 1 if self.tier_id in tiers else "?",
                 threshold=policy._format_measure(self.tier_id.threshold), **values)
         return self.env._("Group %(group)s (%(count)s customers): %(base)s, below the first tier", **values)
+
+    def _pool_statement_text(self):
+        """The group line of the customer's statement. A tag pools customers that are not one
+        company (no head, no contract between them): a member is told that its group's
+        purchases decided its tier, never how much the others bought nor how many they are."""
+        self.ensure_one()
+        record = self.sudo()
+        if not record.pool_key or record.pool_member_ids or not record.pool_key.startswith("tag:"):
+            return record._pool_text()
+        policy = record.policy_id
+        if record.pool_own_tier:
+            return self.env._("Pooled with the customers of %(group)s; your own purchases reached a higher tier",
+                              group=record.pool_name)
+        if record.tier_id:
+            tiers = policy.tier_ids.sorted(lambda t: (t.sequence, t.id))
+            return self.env._(
+                "Pooled with the customers of %(group)s: together they reached tier %(number)s (≥ %(threshold)s)",
+                group=record.pool_name, number=list(tiers).index(record.tier_id) + 1 if record.tier_id in tiers else "?",
+                threshold=policy._format_measure(record.tier_id.threshold))
+        return self.env._("Pooled with the customers of %(group)s: together below the first tier",
+                          group=record.pool_name)
 
     def _computation_text(self):
         """A pooled member's rebate reads as its own base at the group's rate: "30,000.00 in Q1

@@ -9,7 +9,8 @@ import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import RebateCommon
 
@@ -153,3 +154,39 @@ class TestReviewPoolHead(RebateCommon):
         self.assertNotIn("70,000.00", html)
         self.assertEqual(head.pool_breakdown.splitlines(),
                          ["Member X: 30,000.00", "Member Y: 40,000.00", "Member Z: 50,000.00"])
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-04-15")
+class TestReviewPoolPortal(RebateCommon):
+    """Customers pooled by a tag are separate companies: a member's portal statement and its
+    portal access to its record never show what the others bought, nor how many they are."""
+
+    def test_tag_member_sees_its_tier_not_the_others_purchases(self):
+        tag = self.env["res.partner.category"].create({"name": "Key Accounts"})
+        members = self.env["res.partner"].create([
+            {"name": f"Dealer {x}", "is_company": True, "category_id": [Command.set(tag.ids)]} for x in "AB"])
+        self.invoice(members[0], "2026-02-10", 30000.0)
+        self.invoice(members[1], "2026-02-10", 90000.0)
+        policy = self.create_policy(pool_mode="tag", pool_category_ids=[Command.set(tag.ids)])
+        policy.action_activate()
+        policy.action_compute()
+        record = self.records(policy, partner_id=members[0].id)
+        self.assertEqual((record.base_amount, record.amount, record.pool_base_amount), (30000.0, 1500.0, 120000.0))
+        record.action_confirm()
+        portal = new_test_user(self.env, login="dealer_a", groups="base.group_portal", partner_id=members[0].id)
+        mine = record.with_user(portal)
+        self.assertEqual(mine.read(["amount"])[0]["amount"], 1500.0)
+        for name in ("pool_base_amount", "pool_member_count", "computation"):
+            with self.assertRaises(AccessError):
+                mine.read([name])
+        # the statement as the portal prints it (the controller reads the record through sudo)
+        html = self.env["ir.actions.report"].with_user(portal).sudo()._render_qweb_html(
+            "customer_rebate.action_report_rebate_record", record.ids)[0].decode()
+        self.assertIn("30,000.00", html)
+        self.assertIn("Pooled with the customers of Key Accounts: together they reached tier 1", html)
+        self.assertNotIn("120,000.00", html)
+        self.assertNotIn("90,000.00", html)
+        self.assertNotIn("2 customers", html)
+        # the rebate user still reads the group's figures
+        self.assertIn("Group Key Accounts (2 customers): 120,000.00", record.with_user(self.rebate_user).computation)
