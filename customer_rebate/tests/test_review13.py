@@ -9,7 +9,7 @@ import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import RebateCommon
@@ -190,3 +190,41 @@ class TestReviewPoolPortal(RebateCommon):
         self.assertNotIn("2 customers", html)
         # the rebate user still reads the group's figures
         self.assertIn("Group Key Accounts (2 customers): 120,000.00", record.with_user(self.rebate_user).computation)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewOverlapMixedRules(RebateCommon):
+    """An exclusive policy at 2 % deciding by "the more favourable to the customer counts" took
+    the lines of an exclusive policy at 4 % deciding by priority: 450,000 earned 9,000 instead of
+    18,000, and the 4 % policy's record said it paid back 0 %. Mixed rules are refused."""
+
+    def make(self, name, rate, priority, rule="priority", **values):
+        return self.create_policy(tiers=((1000.0, rate),), combinable=False, overlap_priority=priority,
+                                  overlap_rule=rule, name=name, **values)
+
+    def test_activating_a_mixed_competitor_is_refused(self):
+        self.make("High", 4.0, 20).action_activate()
+        low = self.make("Low", 2.0, 10, rule="favourable")
+        with self.assertRaisesRegex(ValidationError, "Set both the same way"):
+            low.action_activate()
+
+    def test_changing_the_rule_into_a_mixed_pair_is_refused(self):
+        high, low = self.make("High", 4.0, 20), self.make("Low", 2.0, 10)
+        (high | low).action_activate()
+        with self.assertRaisesRegex(ValidationError, "Set both the same way"):
+            high.overlap_rule = "favourable"
+
+    def test_same_rule_the_more_favourable_counts(self):
+        high, low = self.make("High", 4.0, 20, rule="favourable"), self.make("Low", 2.0, 10, rule="favourable")
+        (high | low).action_activate()
+        self.invoice(self.customer_a, "2026-02-10", 450000.0)
+        with freeze_time("2026-04-10"):
+            (high | low).action_compute()
+        self.assertEqual(self.records(high).mapped("amount"), [18000.0])
+        self.assertEqual(self.records(low).mapped("amount"), [])
+
+    def test_competitors_whose_dates_do_not_meet_decide_their_own_way(self):
+        self.make("This year", 4.0, 20, date_end="2026-12-31").action_activate()
+        later = self.make("Next year", 3.0, 10, rule="favourable", date_start="2027-01-01")
+        later.action_activate()
+        self.assertEqual(later.state, "active")
