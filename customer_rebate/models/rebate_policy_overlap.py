@@ -94,6 +94,24 @@ class RebatePolicy(models.Model):
                     "invoice. Combine it with other policies, or remove the seniority.",
                     policy=policy.display_name))
 
+    @api.constrains("combinable", "overlap_rule", "state", "date_start", "date_end", "company_id", "partner_ids",
+                    "partner_category_ids", "product_ids", "product_category_ids")
+    def _check_overlap_rules_agree(self):
+        """Exclusive policies that meet decide their shared lines the same way. A line's key puts a
+        policy deciding by the more favourable (its share first) above one deciding by priority
+        (share 0) whatever they pay back: mixed, the less favourable policy could take the lines
+        while its own terms say the more favourable counts."""
+        for policy in self:
+            if policy.combinable or policy.state not in ("active", "closed") or not policy.date_start:
+                continue
+            other = policy._overlap_competitors().filtered(lambda o: o.overlap_rule != policy.overlap_rule)[:1]
+            if other:
+                raise ValidationError(self.env._(
+                    "Policies %(policy)s and %(other)s are both exclusive and meet on the same customers, "
+                    "products and dates, but one lets the higher priority count the shared purchases and the "
+                    "other the more favourable to the customer. Set both the same way.",
+                    policy=policy.display_name, other=other.display_name))
+
     # ------------------------------------------------------------------ exclusions
 
     def _excluded_product_ids(self):

@@ -16,6 +16,7 @@ computation stops with a message naming them): its group would otherwise depend 
 one chose.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -29,7 +30,7 @@ from ..engine.rounding import ZERO
 # how deep a chain of parent companies is followed (Odoo refuses cycles; this bounds a corrupt one)
 MAX_PARENT_DEPTH = 32
 POOL_FIGURES = ("pool_key", "pool_name", "pool_head_id", "pool_base_amount", "pool_base_qty", "pool_member_count",
-                "pool_own_tier")
+                "pool_own_tier", "pool_member_bases")
 
 
 @dataclass
@@ -45,6 +46,7 @@ class PoolGroup:
     base_amount: object = ZERO
     base_qty: object = ZERO
     contributors: list = field(default_factory=list)
+    member_bases: dict = field(default_factory=dict)  # {partner id: (base amount, base quantity)}
 
 
 class RebatePolicyPool:
@@ -284,6 +286,7 @@ class RebatePolicy(models.Model):
                     group.base_amount += bases[partner_id]["base_amount"]
                     group.base_qty += bases[partner_id]["base_qty"]
                     group.contributors.append(partner_id)
+                    group.member_bases[partner_id] = (bases[partner_id]["base_amount"], bases[partner_id]["base_qty"])
                 group_of[partner_id] = group
         pool = RebatePolicyPool(self, groups, group_of)
         if pool.head_payout:
@@ -323,25 +326,33 @@ class RebatePolicy(models.Model):
         for partner_id, group in pool.group_of.items():
             if pool.head_payout and partner_id != group.head_id:
                 continue
-            rows.append(SQL("(%s, %s, %s, %s::int, %s::numeric, %s::numeric, %s, %s)",
+            # a head's record keeps what each member bought: its statement re-adds its base as
+            # it was computed, however the members' invoices change after it is confirmed
+            member_bases = json.dumps({
+                str(member_id): [float(amount), float(qty)]
+                for member_id, (amount, qty) in sorted(group.member_bases.items())}) if pool.head_payout else None
+            rows.append(SQL("(%s, %s, %s, %s::int, %s::numeric, %s::numeric, %s, %s, %s::jsonb)",
                             partner_id, group.key, group.name, group.head_id, group.base_amount, group.base_qty,
-                            len(group.contributors), partner_id in pool.own_tier))
+                            len(group.contributors), partner_id in pool.own_tier, member_bases))
         if rows:
             self.env.cr.execute(SQL(
                 """UPDATE rebate_record AS record
                       SET pool_key = figures.pool_key, pool_name = figures.pool_name,
                           pool_head_id = figures.pool_head_id, pool_base_amount = figures.pool_base_amount,
                           pool_base_qty = figures.pool_base_qty, pool_member_count = figures.pool_member_count,
-                          pool_own_tier = figures.pool_own_tier
+                          pool_own_tier = figures.pool_own_tier, pool_member_bases = figures.pool_member_bases
                      FROM (VALUES %s) AS figures(partner_id, pool_key, pool_name, pool_head_id, pool_base_amount,
-                                                 pool_base_qty, pool_member_count, pool_own_tier)
+                                                 pool_base_qty, pool_member_count, pool_own_tier,
+                                                 pool_member_bases)
                     WHERE record.policy_id = %s AND record.date_start = %s AND record.state = 'draft'
                       AND record.partner_id = figures.partner_id
                       AND (record.pool_key, record.pool_name, record.pool_head_id, record.pool_base_amount,
-                           record.pool_base_qty, record.pool_member_count, record.pool_own_tier)
+                           record.pool_base_qty, record.pool_member_count, record.pool_own_tier,
+                           record.pool_member_bases)
                           IS DISTINCT FROM (figures.pool_key, figures.pool_name, figures.pool_head_id,
                                             figures.pool_base_amount, figures.pool_base_qty,
-                                            figures.pool_member_count, figures.pool_own_tier)""",
+                                            figures.pool_member_count, figures.pool_own_tier,
+                                            figures.pool_member_bases)""",
                 SQL(", ").join(rows), self.id, date_start))
         if pool.head_payout:
             # which members made up the head's base: the relation rows of the period's head

@@ -185,10 +185,13 @@ class RebatePolicyReview(models.Model):
         Record = self.env["rebate.record"].sudo()
         ratings = self.policy_id.sudo()._rating_stats(per_period=True)
         for review in self:
-            [(sales, previous, rebate)] = Record._read_group(
-                [("policy_id", "=", review.policy_id.id), ("state", "!=", "cancelled"),
-                 ("date_start", ">=", review.date_start), ("date_end", "<=", review.date_end)],
-                [], ["base_amount:sum", "previous_base_amount:sum", "amount:sum"])
+            domain = [("policy_id", "=", review.policy_id.id), ("state", "!=", "cancelled"),
+                      ("date_start", ">=", review.date_start), ("date_end", "<=", review.date_end)]
+            # an advance's base is the year to date: the sales count once, in the year-end
+            # settlement's; the rebate is every record's (the advances and the true-up)
+            [(sales, previous)] = Record._read_group(
+                [*domain, ("kind", "!=", "advance")], [], ["base_amount:sum", "previous_base_amount:sum"])
+            [(rebate,)] = Record._read_group(domain, [], ["amount:sum"])
             review.sales, review.rebate = sales, rebate
             review.uplift = sales - previous
             review.cost_share = 100.0 * rebate / sales if sales else 0.0

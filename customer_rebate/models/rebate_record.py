@@ -85,7 +85,9 @@ class RebateRecord(models.Model):
              "Confirmed: approved, its figures are frozen. Settled: paid out.")
     rebate_type = fields.Selection(related="policy_id.rebate_type", store=True)
     settlement_method = fields.Selection(related="policy_id.settlement_method")
-    computation = fields.Char(compute="_compute_computation", help="How the rebate was worked out.")
+    # internal: it names the figures behind the rebate, a pooled group's purchases among them
+    computation = fields.Char(compute="_compute_computation", help="How the rebate was worked out.",
+                              groups="base.group_user")
     period_ended = fields.Boolean(
         compute="_compute_period_ended", search="_search_period_ended",
         help="The period is over: its estimate can be confirmed.")

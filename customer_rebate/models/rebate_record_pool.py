@@ -17,12 +17,15 @@ class RebateRecord(models.Model):
     pool_name = fields.Char(string="Customer Group", readonly=True, copy=False,
                             help="The group whose purchases decided the tier.")
     pool_head_id = fields.Many2one("res.partner", string="Group Head", readonly=True, copy=False)
+    # the group's figures are what other customers bought: not for the customer's own portal
+    # access (its statement says what it may read, see _pool_statement_text)
     pool_base_amount = fields.Monetary(
-        string="Group Base", readonly=True, copy=False,
+        string="Group Base", readonly=True, copy=False, groups="base.group_user",
         help="The purchases of every customer of the group in the period, which decided the tier.")
-    pool_base_qty = fields.Float(string="Group Base Quantity", digits="Product Unit", readonly=True, copy=False)
+    pool_base_qty = fields.Float(string="Group Base Quantity", digits="Product Unit", readonly=True, copy=False,
+                                 groups="base.group_user")
     pool_member_count = fields.Integer(
-        string="Group Customers", readonly=True, copy=False,
+        string="Group Customers", readonly=True, copy=False, groups="base.group_user",
         help="Customers of the group who bought in scope in the period.")
     pool_own_tier = fields.Boolean(
         string="Own Tier Kept", readonly=True, copy=False,
@@ -31,11 +34,14 @@ class RebateRecord(models.Model):
         "res.partner", "rebate_record_pool_member_rel", "record_id", "partner_id", string="Group Members Paid Here",
         readonly=True, copy=False,
         help="The customers whose purchases make up this record's base: the group's, paid to its head.")
+    pool_member_bases = fields.Json(
+        string="Group Base by Customer (as Computed)", readonly=True, copy=False,
+        help="What each member of a group paid to its head bought, as the record was computed.")
     pool_breakdown = fields.Text(
         string="Group Base by Customer", compute="_compute_pool_breakdown",
         help="The base of a record paid to the group's head, customer by customer, from the invoice lines.")
 
-    @api.depends("pool_member_ids", "base_amount")
+    @api.depends("pool_member_ids", "pool_member_bases", "base_amount")
     def _compute_pool_breakdown(self):
         for record in self:
             record.pool_breakdown = record._pool_breakdown_text() if record.pool_member_ids else False
@@ -45,7 +51,12 @@ class RebateRecord(models.Model):
         self.ensure_one()
         # the head's customer reads its statement: the names of its group's members come with it
         record = self.sudo()
-        bases = record.policy_id._compute_period_bases(self.date_start, self.date_end, record.pool_member_ids.ids)
+        if record.pool_member_bases:
+            # as computed: a confirmed record's statement keeps adding up to its group base
+            # after a member's late invoice (which its adjustment counts)
+            bases = {int(member_id): tuple(figures) for member_id, figures in record.pool_member_bases.items()}
+        else:
+            bases = record.policy_id._compute_period_bases(self.date_start, self.date_end, record.pool_member_ids.ids)
         return [
             (partner, bases.get(partner.id, (0, 0))[0], bases.get(partner.id, (0, 0))[1])
             for partner in record.pool_member_ids.sorted("display_name")
@@ -81,6 +92,27 @@ class RebateRecord(models.Model):
                 number=list(tiers).index(self.tier_id) + 1 if self.tier_id in tiers else "?",
                 threshold=policy._format_measure(self.tier_id.threshold), **values)
         return self.env._("Group %(group)s (%(count)s customers): %(base)s, below the first tier", **values)
+
+    def _pool_statement_text(self):
+        """The group line of the customer's statement. A tag pools customers that are not one
+        company (no head, no contract between them): a member is told that its group's
+        purchases decided its tier, never how much the others bought nor how many they are."""
+        self.ensure_one()
+        record = self.sudo()
+        if not record.pool_key or record.pool_member_ids or not record.pool_key.startswith("tag:"):
+            return record._pool_text()
+        policy = record.policy_id
+        if record.pool_own_tier:
+            return self.env._("Pooled with the customers of %(group)s; your own purchases reached a higher tier",
+                              group=record.pool_name)
+        if record.tier_id:
+            tiers = policy.tier_ids.sorted(lambda t: (t.sequence, t.id))
+            return self.env._(
+                "Pooled with the customers of %(group)s: together they reached tier %(number)s (≥ %(threshold)s)",
+                group=record.pool_name, number=list(tiers).index(record.tier_id) + 1 if record.tier_id in tiers else "?",
+                threshold=policy._format_measure(record.tier_id.threshold))
+        return self.env._("Pooled with the customers of %(group)s: together below the first tier",
+                          group=record.pool_name)
 
     def _computation_text(self):
         """A pooled member's rebate reads as its own base at the group's rate: "30,000.00 in Q1

@@ -67,3 +67,4 @@ from . import test_record_pool
 from . import test_record_pool_incremental
 from . import test_record_advance
 from . import test_policy_combined_terms
+from . import test_review13

@@ -156,7 +156,8 @@ class TestRecordOverlap(RebateCommon):
                                        partner_category_ids=[Command.set(self.customer_tag.ids)], period="month")
         goods_policy = self.exclusive(((1000.0, 2.0), (4000.0, 5.0)), priority=10, rule="favourable",
                                       name="Goods", product_ids=[Command.set(self.goods.ids)])
-        everything = self.exclusive(((500.0, 1.0),), priority=1, name="Everything")
+        # exclusive policies that meet decide the same way (mixed rules are refused)
+        everything = self.exclusive(((500.0, 1.0),), priority=1, rule="favourable", name="Everything")
         self.invoice(self.customer_a, "2026-01-20", lines=[(self.goods, 50.0, 100.0), (self.widget, 4.0, 100.0)])
         self.invoice(self.customer_a, "2026-02-20", lines=[(self.goods, 3.0, 100.0)])
         self.invoice(self.customer_b, "2026-02-05", lines=[(self.goods, 15.0, 100.0), (self.widget, 30.0, 100.0)])

@@ -31,8 +31,9 @@ class DetailSheet:
 
     sheet: object
     next_row: int = 1
-    base: float = 0.0
+    base: float = 0.0  # the advances' year-to-date bases left out
     amount: float = 0.0
+    advance_base: float = 0.0
 
 
 class RebateExportWizard(models.TransientModel):
@@ -152,6 +153,9 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Kind"), 16),
             (self.env._("Year-to-Date Rebate"), 15),
             (self.env._("Advanced Before"), 15),
+            # an advance's base is the year to date: kept apart so that the base total counts
+            # the year's purchases once (the year-end settlement's base)
+            (self.env._("Year-to-Date Purchases (Advances)"), 15),
         ]
         # each sheet: a header row, the records, its total row and room for the grand total
         last_record_row = MAX_SHEET_ROWS - 3
@@ -165,7 +169,14 @@ class RebateExportWizard(models.TransientModel):
 
         def finish_sheet(part, label):
             part.sheet.autofilter(0, 0, max(part.next_row - 1, 1), len(columns) - 1)
-            self._total_row(part.sheet, formats, part.next_row, label, {5: part.base, 9: part.amount})
+            self._total_row(part.sheet, formats, part.next_row, label,
+                            {5: part.base, 9: part.amount, 21: part.advance_base})
+            # the base total leaves the advances' year-to-date bases out (visible rows only)
+            first, last = 1, max(part.next_row - 1, 1)
+            base_range = xlsxwriter.utility.xl_range(first, 5, last, 5)
+            advance_range = xlsxwriter.utility.xl_range(first, 21, last, 21)
+            part.sheet.write_formula(part.next_row, 5, f"=SUBTOTAL(9,{base_range})-SUBTOTAL(9,{advance_range})",
+                                     formats["total_money"], part.base)
 
         states = dict(self.env["rebate.record"]._fields["state"]._description_selection(self.env))
         invoice_bases = dict(self.env["rebate.policy"]._fields["invoice_basis"]._description_selection(self.env))
@@ -211,7 +222,11 @@ class RebateExportWizard(models.TransientModel):
                     sheet.write_number(row, 19, record.year_rebate_amount, formats["money"])
                     sheet.write_number(row, 20, record.advanced_amount, formats["money"])
                 current.next_row += 1
-                current.base += record.base_amount
+                if record.kind == "advance":
+                    sheet.write_number(row, 21, record.base_amount, formats["money"])
+                    current.advance_base += record.base_amount
+                else:
+                    current.base += record.base_amount
                 current.amount += record.amount
             # keep the ORM cache to one chunk
             self.env.invalidate_all()
@@ -228,7 +243,7 @@ class RebateExportWizard(models.TransientModel):
         last = sheets[-1]
         row = last.next_row + 1
         last.sheet.write(row, 0, label, formats["total_label"])
-        for col, field in ((5, "base"), (9, "amount")):
+        for col, field in ((5, "base"), (9, "amount"), (21, "advance_base")):
             cells = ",".join(
                 f"{xlsxwriter.utility.quote_sheetname(part.sheet.name)}!"
                 f"{xlsxwriter.utility.xl_rowcol_to_cell(part.next_row, col)}"
@@ -283,13 +298,16 @@ class RebateExportWizard(models.TransientModel):
             (self.env._("Estimated"), 14),
         ]
         self._start_sheet(sheet, formats, columns)
-        groups = Record._read_group(domain, ["partner_id", "policy_id", "state"],
+        groups = Record._read_group(domain, ["partner_id", "policy_id", "state", "kind"],
                                     ["__count", "base_amount:sum", "amount:sum"])
         rows = {}
-        for partner, policy, state, count, base, amount in groups:
+        for partner, policy, state, kind, count, base, amount in groups:
             entry = rows.setdefault((partner, policy), [0, 0.0, 0.0, 0.0, 0.0, 0.0])
             entry[0] += count
-            entry[1] += base
+            # an advance's base is the year to date: the year's purchases count once, in the
+            # year-end settlement's base
+            if kind != "advance":
+                entry[1] += base
             entry[2] += amount
             column = {"settled": 3, "confirmed": 4, "draft": 5}.get(state)
             if column:
