@@ -217,6 +217,11 @@ class RebateRecord(models.Model):
             text = self.env._("Change since the confirmed record: %s", text)
         return text
 
+    def _rate_text(self):
+        """The rate as the reader writes it: "5 %" in English, "5%" in Chinese."""
+        self.ensure_one()
+        return self.env._("%(rate)s %%", rate=self.policy_id._format_rate(self.rate))
+
     def _get_report_base_filename(self):
         self.ensure_one()
         return self.env._("Rebate Statement %s", self.display_name)

@@ -37,3 +37,9 @@ class TestCnAmountInWords(RebateCnCommon):
         html = self.statement(self.confirmed_record())
         self.assertNotIn("人民币", html)
         self.assertIn(self.env.company.currency_id.with_context(lang="en_US").amount_to_text(6000.0), html)
+
+    def test_rate_written_as_chinese_readers_write_it(self):
+        self.env["ir.module.module"]._load_module_terms(["customer_rebate"], ["zh_CN"])
+        html = self.statement(self.confirmed_record())
+        self.assertIn(">5%<", html.replace(" ", "").replace("\n", ""))
+        self.assertNotIn("5 %", html, "no space between the number and % in Chinese")
