@@ -925,20 +925,13 @@ def main():
                   "best: " + ", ".join(f"{f:.2f} s" for f in figures)
                   + f" (largest / smallest: {max(figures) / min(figures):.2f}); median: "
                   + ", ".join(f"{log.median:.2f} s" for _years, log, _full in daily))
-        if args.paid_basis:
-            paid_basis(env, base)
-            cr.rollback()
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"peak memory of the process: {peak:.0f} MB")
-            return
-        if args.overlap:
-            overlap_resolution(env, base)
-            cr.rollback()
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"peak memory of the process: {peak:.0f} MB")
-            return
-        if args.advances:
-            advances(env, profile=args.profile)
+        # the modes measured alone: run, roll back, memory
+        alone = [run for wanted, run in ((args.paid_basis, lambda: paid_basis(env, base)),
+                                         (args.overlap, lambda: overlap_resolution(env, base)),
+                                         (args.advances, lambda: advances(env, profile=args.profile)))
+                 if wanted]
+        if alone:
+            alone[0]()
             cr.rollback()
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak memory of the process: {peak:.0f} MB")

@@ -20,7 +20,7 @@ from odoo.tools import SQL, float_compare, formatLang
 
 from ..engine import (
     Period, advance_target, advanced_total, compute_rebate, iter_periods, period_containing, plan_advances,
-    previous_period, same_period_last_year, seniority_reached, to_decimal,
+    previous_period, same_period_last_year, to_decimal,
 )
 from .rebate_policy_compute import COMPUTE_CONTEXT
 
@@ -175,14 +175,8 @@ class RebatePolicy(models.Model):
         advance_periods = self._advance_periods(year)
         # one aggregate: the year, the year before, the costs and the year to date per advance period
         figures, year_to_date = self._compute_year_figures(year, advance_periods, partner_ids)
-        bases = {partner_id: values for partner_id, values in figures.items() if values["lines"]}
-        if self.min_seniority_months and bases:
-            first_dates = self._first_invoice_dates(bases)
-            bases = {
-                partner_id: values for partner_id, values in bases.items()
-                if seniority_reached(first_dates.get(partner_id), date_start, self.min_seniority_months)
-            }
-        if self._scope_partner_ids() is not None:
+        bases = self._senior_bases(figures, date_start)
+        if self._has_partner_scope():
             self._record_outside_period(year, partner_ids, queued)
         tiers = self._engine_tiers()
         rounding = to_decimal(self.currency_id.rounding)
@@ -208,6 +202,18 @@ class RebatePolicy(models.Model):
 
         half_unit = currency.rounding / 2
         to_create, to_write, to_unlink = [], [], []
+
+        def place(draft, values, keep, **new):
+            """An estimate removed, rewritten where it changed, or created."""
+            if not keep:
+                if draft:
+                    to_unlink.append(draft["id"])
+            elif draft:
+                if differ(draft, values):
+                    to_write.append((draft["id"], values))
+            else:
+                to_create.append(dict(values, **new, **common))
+
         no_figures = [(0, ZERO, ZERO)] * len(advance_periods)
         for partner_id in set(bases) | set(existing):
             records = existing.get(partner_id, {})
@@ -244,16 +250,8 @@ class RebatePolicy(models.Model):
                     "cost_amount": 0.0, "previous_cost_amount": 0.0,
                 }
                 keep = bool(step.amount) or (bool(figure[0]) and track_progress)
-                if not keep:
-                    if draft:
-                        to_unlink.append(draft["id"])
-                elif draft:
-                    if differ(draft, values):
-                        to_write.append((draft["id"], values))
-                else:
-                    to_create.append(dict(
-                        values, partner_id=partner_id, date_start=period.date_start, date_end=period.date_end,
-                        revision=0, kind="advance", **common))
+                place(draft, values, keep, partner_id=partner_id, date_start=period.date_start,
+                      date_end=period.date_end, revision=0, kind="advance")
             # the year-end settlement
             finals = records.get("final", [])
             if any(row["state"] == "cancelled" and not row["revision"] for row in finals):
@@ -287,16 +285,8 @@ class RebatePolicy(models.Model):
             else:
                 keep = (eligible and (year_result.amount > 0 or track_progress)) or bool(advanced)
                 revision = 0
-            if not keep:
-                if draft:
-                    to_unlink.append(draft["id"])
-            elif draft:
-                if differ(draft, values):
-                    to_write.append((draft["id"], values))
-            else:
-                to_create.append(dict(
-                    values, partner_id=partner_id, date_start=date_start, date_end=date_end, revision=revision,
-                    kind="final", **common))
+            place(draft, values, keep, partner_id=partner_id, date_start=date_start, date_end=date_end,
+                  revision=revision, kind="final")
         Record.browse(to_unlink).unlink()
         Record._write_estimates([(Record.browse(record_id), values) for record_id, values in to_write])
         return Record._create_estimates(to_create)

@@ -786,6 +786,18 @@ class RebatePolicy(models.Model):
             rows[row.partner_id].append(row)
         return rows
 
+    def _senior_bases(self, figures, date_start):
+        """The customers' figures that make a base: those with lines in the period and, for a
+        partnership policy, a first invoice old enough at the period's start."""
+        bases = {partner_id: values for partner_id, values in figures.items() if values["lines"]}
+        if self.min_seniority_months and bases:
+            first_dates = self._first_invoice_dates(bases)
+            bases = {
+                partner_id: values for partner_id, values in bases.items()
+                if seniority_reached(first_dates.get(partner_id), date_start, self.min_seniority_months)
+            }
+        return bases
+
     def _compute_period_records(self, date_start, date_end, partner_ids=None, queued=None):
         """Bring the records of one period in line with the posted invoices.
 
@@ -805,13 +817,7 @@ class RebatePolicy(models.Model):
             partner_ids = self._pool_widen(partner_ids)  # group volume: a member moves its whole group
         # one aggregate: the period's base, the period before, last year and the costs
         figures = self._compute_period_figures(period, partner_ids)
-        bases = {partner_id: values for partner_id, values in figures.items() if values["lines"]}
-        if self.min_seniority_months and bases:
-            first_dates = self._first_invoice_dates(bases)
-            bases = {
-                partner_id: values for partner_id, values in bases.items()
-                if seniority_reached(first_dates.get(partner_id), date_start, self.min_seniority_months)
-            }
+        bases = self._senior_bases(figures, date_start)
         if self._has_partner_scope():
             self._record_outside_period(period, partner_ids, queued)
         # group volume (rebate_policy_pool.py): the groups' bases, the head's row in head payout

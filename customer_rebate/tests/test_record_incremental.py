@@ -30,6 +30,17 @@ class TestRecordIncremental(RebateCommon):
         cls.customers[:2].category_id = cls.customer_tag
         cls.dozen = cls.env.ref("uom.product_uom_dozen")
 
+    def spy_periods(self):
+        """The (period start, customers) each run computes, and the patch that records them."""
+        calls = []
+        original = type(self.env["rebate.policy"])._compute_period_records
+
+        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
+            calls.append((date_start, partner_ids))
+            return original(self_, date_start, date_end, partner_ids, queued)
+
+        return calls, patch(f"{POLICY_CLASS}._compute_period_records", spy)
+
     def twin_policies(self, **values):
         """Two policies on the same terms: the first computed incrementally, the second fully."""
         policies = self.create_policy(tiers=((1000.0, 2.0), (5000.0, 4.0)), **values) \
@@ -113,14 +124,8 @@ class TestRecordIncremental(RebateCommon):
         policy.action_compute()
         self.assertEqual(policy.compute_open_from, date(2026, 10, 15))
         self.refund(self.customers[0], "2026-03-05", 20000.0)
-        calls = []
-        original = type(policy)._compute_period_records
-
-        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
-            calls.append((date_start, partner_ids))
-            return original(self_, date_start, date_end, partner_ids, queued)
-
-        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+        calls, spy = self.spy_periods()
+        with spy:
             policy.action_compute()
         # Q1 (the credit note) and Q2 (Q1 is its previous quarter) for customer 0 only; Q3 and
         # the open Q4, where nothing changed, not at all
@@ -133,7 +138,7 @@ class TestRecordIncremental(RebateCommon):
         # a change of terms makes the next run compute everything again
         policy.tier_ids.threshold = 90000.0
         calls.clear()
-        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+        with spy:
             policy.action_compute()
         self.assertEqual([call[1] for call in calls], [None] * 4)
 
@@ -143,14 +148,8 @@ class TestRecordIncremental(RebateCommon):
         policy.action_activate()
         self.invoice(self.customers[0], "2026-02-10", 120000.0)
         self.invoice(self.customers[0], "2026-08-10", 110000.0)
-        calls = []
-        original = type(policy)._compute_period_records
-
-        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
-            calls.append((date_start, partner_ids))
-            return original(self_, date_start, date_end, partner_ids, queued)
-
-        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+        calls, spy = self.spy_periods()
+        with spy:
             # the scheduler says stop after the first period (as when its time is up)
             policy._compute_records(incremental=True, progress=lambda: False)
             self.assertEqual(policy.compute_resume_date, date(2026, 4, 1))
@@ -183,20 +182,14 @@ class TestRecordIncremental(RebateCommon):
         policy.action_activate()
         self.invoice(self.customers[0], "2026-02-10", 120000.0)
         policy.action_compute()
-        periods = []
-        original = type(policy)._compute_period_records
-
-        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
-            periods.append(date_start)
-            return original(self_, date_start, date_end, partner_ids, queued)
-
+        calls, spy = self.spy_periods()
         Wizard = self.env["rebate.compute.wizard"]
-        with patch(f"{POLICY_CLASS}._compute_period_records", spy):
+        with spy:
             self.invoice(self.customers[1], "2026-10-02", 100.0)
             Wizard.create({"policy_ids": [Command.set(policy.ids)]}).action_compute()
-            self.assertEqual(periods, [date(2026, 10, 1)])
+            self.assertEqual([call[0] for call in calls], [date(2026, 10, 1)])
             Wizard.create({"policy_ids": [Command.set(policy.ids)], "recompute_all": True}).action_compute()
-        self.assertEqual(len(periods), 1 + 4)
+        self.assertEqual(len(calls), 1 + 4)
 
 
 @tagged("post_install", "-at_install")
