@@ -411,7 +411,7 @@ def explain(env, log, top=2):
             continue
         if "FILTER (WHERE" in code:
             # the settings the computation gives its base aggregates (_line_figures_query)
-            from odoo.addons.customer_rebate.models.rebate_policy_compute import AGGREGATE_WORK_MEM  # noqa: PLC0415
+            from odoo.addons.customer_rebate.models.rebate_policy import AGGREGATE_WORK_MEM  # noqa: PLC0415
             env.cr.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
                            [AGGREGATE_WORK_MEM])
         env.cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + code, params)

@@ -1,30 +1,19 @@
 # Copyright 2026 customer_rebate developers
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+from . import rebate_notice
 from . import rebate_policy
 from . import rebate_policy_tier
 from . import rebate_policy_period
-from . import rebate_policy_compute
-from . import rebate_policy_paid
-from . import rebate_policy_approval
 from . import rebate_policy_review
-from . import rebate_policy_overlap
 from . import rebate_compute_queue
 from . import rebate_record
 from . import rebate_record_overlap
 from . import rebate_customer_group
-from . import rebate_policy_pool
-from . import rebate_compute_queue
-from . import rebate_record
-from . import rebate_record_pool
-from . import res_partner_pool
 from . import rebate_settlement
 from . import rebate_balance
 from . import rebate_balance_line
 from . import rebate_projection_mixin
-from . import rebate_notice
-from . import rebate_settlement_rating
-from . import rebate_policy_advance
 from . import res_company
 from . import res_config_settings
 from . import res_currency

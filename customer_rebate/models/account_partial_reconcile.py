@@ -4,7 +4,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from .rebate_policy_paid import PAID_MOVE_TYPES
+from .rebate_policy import PAID_MOVE_TYPES
 
 
 class AccountPartialReconcile(models.Model):

@@ -93,27 +93,47 @@ class RebatePolicyTier(models.Model):
     def _check_bounds(self):
         self.policy_id._check_bounds()
 
+    # A tier is part of its policy's terms: the policy's freeze applies, a change sends a policy
+    # under approval back to draft, and the next run computes every period.
+
     @api.model_create_multi
     def create(self, vals_list):
+        if not is_lifted(POLICY_REVISION):
+            policy_ids = {vals.get("policy_id") for vals in vals_list} - {False, None}
+            self.env["rebate.policy"].browse(policy_ids)._check_terms_open_to_change()
         check_numbers(self, vals_list)
         tiers = super().create(vals_list)
         if not is_lifted(POLICY_REVISION):
             tiers.policy_id._check_terms_editable()
         tiers.policy_id._require_full_compute()
+        if not is_lifted(POLICY_REVISION):
+            tiers.policy_id._reset_approval_on_change()
         return tiers
 
     def write(self, vals):
+        changes_terms = set(TIER_TERM_FIELDS).intersection(vals) and not is_lifted(POLICY_REVISION)
+        if changes_terms:
+            self.policy_id._check_terms_open_to_change()
         check_numbers(self, [vals])
-        # a tier is part of its policy's terms: the same freeze applies
         if "policy_id" in vals and any(tier.policy_id.id != vals["policy_id"] for tier in self):
             raise UserError(self.env._("A tier belongs to its policy: add a new tier to the other policy instead."))
-        if set(TIER_TERM_FIELDS).intersection(vals) and not is_lifted(POLICY_REVISION):
+        if changes_terms:
             self.policy_id._check_terms_editable()
         if {"threshold", "rate", "fixed_amount", "sequence", "policy_id"}.intersection(vals):
             self.policy_id._require_full_compute()
         result = super().write(vals)
         if "policy_id" in vals:
             self.policy_id._require_full_compute()
+        if changes_terms:
+            self.policy_id._reset_approval_on_change()
+        return result
+
+    def unlink(self):
+        policies = self.policy_id
+        if not is_lifted(POLICY_REVISION):
+            policies._check_terms_open_to_change()
+        result = super().unlink()
+        policies.exists()._reset_approval_on_change()
         return result
 
     @api.ondelete(at_uninstall=False)

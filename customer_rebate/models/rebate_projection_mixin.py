@@ -8,9 +8,10 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.tools import formatLang
 
-from ..engine import period_containing, project, to_decimal
-from .rebate_policy_compute import compute_run
+from ..engine import Period, period_containing, project, to_decimal
+from ..tools.compute_run import compute_run
 
 _logger = logging.getLogger(__name__)
 
@@ -97,6 +98,15 @@ class RebateProjectionMixin(models.AbstractModel):
         return projections
 
     def _project_rebate_policy(self, policy, partner, day, lines):
+        """The projection of one policy for ``partner``'s period holding ``day`` with the
+        document's ``lines`` [(product id, amount, quantity)] added; for a yearly policy paid in
+        advances, with what was advanced (``_project_advances``)."""
+        values = self._project_period(policy, partner, day, lines)
+        if policy.advance_period and policy.period == "year":
+            values = self._project_advances(policy, partner, values)
+        return values
+
+    def _project_period(self, policy, partner, day, lines):
         period = period_containing(policy.period, day, policy.date_start, policy.date_end or None)
         base_amount, base_qty = policy._compute_period_bases(
             period.date_start, period.date_end, [partner.id]).get(partner.id, (Decimal(0), Decimal(0)))
@@ -174,7 +184,7 @@ class RebateProjectionMixin(models.AbstractModel):
                 return None
             return currency.round(float(value)) if money else float(value)
 
-        return dict(
+        data = dict(
             data,
             currency=currency.name,
             basis=policy.basis,
@@ -194,3 +204,37 @@ class RebateProjectionMixin(models.AbstractModel):
             texts={key[:-5]: values[key] for key in values if key.endswith("_text")},
             **({"pool": values["pool"]} if values.get("pool") else {}),
         )
+        if "advanced_amount" in values:
+            data["advanced_amount"] = currency.round(float(values["advanced_amount"]))
+            data["advance_left_amount"] = currency.round(float(values["projected_amount"] - values["advanced_amount"]))
+        return data
+
+    # ---- Annual target with advances -------------------------------------------------------------
+    # Annual rebates paid in advances (年度返利，季度预返) and settled at year end.
+    #
+    # A yearly policy with an advance period keeps, per customer and year, one ``advance`` record per
+    # advance period (its dates; its base is the year to date at the period's end) and one ``final``
+    # record of the year (its base is the year's; its amount is the year's rebate minus the advances).
+    # Both are ordinary records: confirmed, accrued, settled by any payout method, and, when negative,
+    # netted against the next payout or recovered with an invoice (issue 7's negative adjustments). The
+    # rules are the engine's (``engine/advances.py``); this file gathers the figures in two aggregates
+    # per year and writes the records in bulk.
+
+    def _project_advances(self, policy, partner, values):
+        """A yearly rebate paid in advances: what was advanced this year, and what the year-end
+        settlement would pay (or take back) on the projected year."""
+        year = Period(values["period_start"], values["period_end"], policy.period, 0)
+        advanced = sum(policy._advance_year_records(partner, year).filtered(
+            lambda r: r.kind == "advance").mapped("amount"))
+        left = float(values["projected_amount"]) - advanced
+        money = policy.currency_id
+
+        def text(value):
+            return formatLang(self.env, value, currency_obj=money)
+
+        values["advanced_amount"] = Decimal(str(advanced))
+        values["advance_text"] = self.env._(
+            "Advanced so far %(advanced)s; left for the year-end settlement %(left)s",
+            advanced=text(advanced), left=text(left))
+        return values
+

@@ -69,24 +69,3 @@ class RebateRecordOverlap(models.Model):
         return self.env._(
             "%(amount)s counted by %(policy)s: %(reason)s", amount=policy._format_measure(figure),
             policy=self.policy_id.name, reason=self.reason)
-
-
-class RebateRecord(models.Model):
-    _inherit = "rebate.record"  # pylint: disable=consider-merging-classes-inherited
-
-    overlap_ids = fields.One2many(
-        "rebate.record.overlap", "record_id", string="Counted by Other Policies", readonly=True,
-        help="Purchases in this policy's scope that an exclusive policy counts instead: an invoice "
-             "line earns under one exclusive policy only.")
-    overlap_amount = fields.Monetary(
-        string="Purchases Counted Elsewhere", compute="_compute_overlap_amount",
-        help="Purchases in scope left out of the base because an exclusive policy counts them.")
-    overlap_text = fields.Char(string="Counted Elsewhere, and Why", compute="_compute_overlap_amount")
-
-    @api.depends("overlap_ids.base_amount")
-    @api.depends_context("lang")
-    def _compute_overlap_amount(self):
-        for record in self:
-            record.overlap_amount = sum(record.overlap_ids.mapped("base_amount"))
-            record.overlap_text = record.policy_id._clause_separator().join(
-                overlap._summary_text() for overlap in record.overlap_ids) if record.overlap_ids else ""

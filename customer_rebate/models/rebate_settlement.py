@@ -7,18 +7,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL, float_round, formatLang
-from odoo.tools.float_utils import float_is_zero
 
 from ..engine import to_decimal
+from ..tools.entries import signed_line
 from .rebate_guard import SETTLEMENT_INTERNAL, SETTLEMENT_UNDO, is_lifted, lifted
 
 METHODS = [("credit_note", "Credit Note"), ("cash", "Cash"), ("goods", "Goods"), ("discount", "Rebate Balance")]
-
-
-def signed_line(account, amount, **values):
-    """Journal item values for ``amount`` on ``account``: its balance (a debit when positive, a
-    credit when negative), from which Odoo derives debit and credit."""
-    return dict(values, account_id=account.id, balance=amount)
 
 
 # Fields a person may still change on a settlement that is done or cancelled: its notes and its
@@ -32,7 +26,8 @@ OPEN_FIELDS_AFTER_PAYOUT = frozenset({"note", "notice_sent"})
 class RebateSettlement(models.Model):
     _name = "rebate.settlement"
     _description = "Rebate Settlement"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    # rating.mixin first, as core's rated models: it extends mail.thread
+    _inherit = ["rating.mixin", "mail.thread", "mail.activity.mixin", "rebate.notice.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -815,6 +810,7 @@ class RebateSettlement(models.Model):
         self._write_internal({"state": "done"})
         self._keep_paid_records()
         self.record_ids.write({"state": "settled"})
+        self._auto_notify()
         return True
 
     def _keep_paid_records(self):
@@ -832,7 +828,10 @@ class RebateSettlement(models.Model):
 
     def action_cancel(self):
         with lifted(SETTLEMENT_UNDO):
-            return self._action_cancel_undo()
+            result = self._action_cancel_undo()
+        # a new payout of the same records is a new event
+        self.write(self._notice_fields_reset())
+        return result
 
     def _action_cancel_undo(self):
         """Undo the payout: reverse its entries or credit note, cancel its open transfers and
@@ -932,148 +931,53 @@ class RebateSettlement(models.Model):
             action["context"] = {"create": False, "edit": False, "delete": False}
         return action
 
+    # ---- Customer notices ------------------------------------------------------------------------
+    # Customer notices: "rebate earned" when a record is confirmed, "rebate paid" when its settlement
+    # is done. Each is posted in the chatter with the statement attached, once per event.
 
-class RebateRecordSettlement(models.Model):
-    _inherit = "rebate.record"
+    policy_auto_notify = fields.Boolean(compute="_compute_policy_auto_notify")
 
-    settlement_id = fields.Many2one("rebate.settlement", readonly=True, copy=False, index="btree_not_null",
-                                    ondelete="set null", check_company=True)
-    settlement_date = fields.Date(related="settlement_id.date", string="Settlement Date")
-    settlement_move_id = fields.Many2one(related="settlement_id.move_id", string="Payout Document")
-    accrual_move_id = fields.Many2one("account.move", string="Accrual Entry", readonly=True, copy=False,
-                                      check_company=True, index="btree_not_null",
-                                      groups="customer_rebate.group_rebate_user")
-    accrual_reversal_move_id = fields.Many2one("account.move", string="Accrual Reversal", readonly=True,
-                                               copy=False, check_company=True,
-                                               groups="customer_rebate.group_rebate_user")
-    accrual_account_id = fields.Many2one(
-        "account.account", string="Accrued On", readonly=True, copy=False, check_company=True,
-        groups="customer_rebate.group_rebate_user",
-        help="The liability account the accrual was booked on: the payout and the reversal clear this one.")
-    accrual_expense_account_id = fields.Many2one(
-        "account.account", string="Accrual Expense", readonly=True, copy=False, check_company=True,
-        groups="customer_rebate.group_rebate_user")
+    def _compute_policy_auto_notify(self):
+        for settlement in self:
+            settlement.policy_auto_notify = any(settlement.record_ids.policy_id.mapped("auto_notify"))
 
-    def _lock_for_settlement(self):
-        """Row locks on the records, taken without waiting: a second user settling the same
-        records at the same moment is told so at once, instead of paying them twice. Locked after
-        the first one committed, the lock fails as a concurrent update and Odoo retries the
-        request, which then sees them settled."""
-        locked = self.try_lock_for_update(allow_referencing=True)
-        if locked != self or self.filtered("settlement_id"):
-            raise UserError(self.env._(
-                "Some of these rebates are being settled by someone else right now, or were just settled. "
-                "Reload the list and try again."))
+    def _notice_template(self):
+        return self.env.ref("customer_rebate.mail_template_rebate_paid")
 
-    def action_settle(self):
-        """One draft settlement per customer (and payout method) for the selected confirmed records."""
-        settlements = self.env["rebate.settlement"]._create_from_records(self)
-        return settlements._get_records_action(name=self.env._("Rebate Settlements"))
+    def _sms_template(self):
+        return self.env.ref("customer_rebate.sms_template_rebate_paid")
 
-    # ------------------------------------------------------------------ accruals
+    def _notice_policies(self):
+        return (self.record_ids or self.paid_record_ids).policy_id
 
-    def action_confirm(self):
-        result = super().action_confirm()
-        self._post_accruals()
-        return result
+    def _notice_ready(self):
+        return self.state == "done"
 
-    def _post_accruals(self):
-        """Debit the rebate expense, credit the accrued rebates: one entry per policy and period
-        end (its date) for the records just confirmed, one line pair per customer. Each record
-        keeps the two accounts, so that its payout and reversal clear exactly what was booked."""
-        to_accrue = self.filtered(lambda r: r.policy_id.accrual_account_id and r.amount and not r.accrual_move_id)
-        groups = defaultdict(lambda: self.env["rebate.record"])
-        for record in to_accrue:
-            groups[(record.policy_id, record.date_end)] |= record
-        vals_list = []
-        for (policy, date_end), records in groups.items():
-            if not policy._misc_journal() or not policy.expense_account_id:
-                raise UserError(self.env._(
-                    "Policy %s books accruals: set its journal and rebate expense account.", policy.display_name))
-            lines = []
-            for record in records:
-                label = self.env._("Accrued rebate %s", record.display_name)
-                lines += [
-                    Command.create(signed_line(policy.expense_account_id, record.amount, name=label,
-                                               partner_id=record.partner_id.id)),
-                    Command.create(signed_line(policy.accrual_account_id, -record.amount, name=label,
-                                               partner_id=record.partner_id.id)),
-                ]
-            vals_list.append({
-                "move_type": "entry",
-                "journal_id": policy._misc_journal().id,
-                "company_id": policy.company_id.id,
-                "date": date_end,
-                "ref": self.env._("Rebate accrual %s", policy.display_name),
-                "line_ids": lines,
-            })
-        if not vals_list:
-            return
-        moves = self.env["account.move"].create(vals_list)
-        moves.action_post()
-        for ((policy, _date_end), records), move in zip(groups.items(), moves):
-            records.write({
-                "accrual_move_id": move.id,
-                "accrual_account_id": policy.accrual_account_id.id,
-                "accrual_expense_account_id": policy.expense_account_id.id,
-            })
 
-    def action_cancel(self):
-        in_settlement = self.filtered(lambda r: r.settlement_id and r.settlement_id.state == "draft")
-        if in_settlement:
-            raise UserError(self.env._(
-                "%s is in a draft settlement: delete or cancel that settlement first.",
-                in_settlement[0].display_name))
-        accrued = self.filtered(lambda r: r.accrual_move_id and not r.accrual_reversal_move_id)
-        result = super().action_cancel()
-        accrued._reverse_accruals()
-        return result
+    # ---- Ratings of a payout ---------------------------------------------------------------------
+    # The customer rates a payout from the "rebate paid" notice: one click on a face, an
+    #     optional comment, no login (rating's /rate/<token>/<score> pages). Ratings and comments land
+    #     on the settlement and feed the policy's review.
 
-    def _reverse_accruals(self):
-        """An entry of its own per cancelled record (the policy's accrual entry holds other
-        customers' accruals, which stay), on the accounts the accrual was booked on."""
-        vals_list = []
-        for record in self:
-            label = self.env._("Reversal of accrued rebate %s", record.display_name)
-            vals_list.append({
-                "move_type": "entry",
-                "journal_id": record.accrual_move_id.journal_id.id,
-                "company_id": record.company_id.id,
-                "date": fields.Date.context_today(self),
-                "ref": label,
-                "line_ids": [
-                    Command.create(signed_line(record.accrual_account_id, record.amount, name=label,
-                                               partner_id=record.partner_id.id)),
-                    Command.create(signed_line(record.accrual_expense_account_id, -record.amount, name=label,
-                                               partner_id=record.partner_id.id)),
-                ],
-            })
-        moves = self.env["account.move"].create(vals_list)
-        moves.action_post()
-        for record, move in zip(self, moves):
-            record.accrual_reversal_move_id = move
+    # a portal customer comments on their own statement (portal chatter): read access is enough
+    _mail_post_access = "read"
 
-    def _fixed_goods_qty(self):
-        """Units of a fixed-quantity goods policy this record gives: its tier's quantity, or for an
-        adjustment the difference with the tier of the record it corrects (negative when lower)."""
+    def _rating_get_partner(self):
+        return self.partner_id.commercial_partner_id
+
+    def _rating_url(self, score):
+        """The link of one face in the notice (creates the rating token on first use)."""
         self.ensure_one()
-        earlier = self.search([
-            ("policy_id", "=", self.policy_id.id), ("partner_id", "=", self.partner_id.id),
-            ("date_start", "=", self.date_start), ("revision", "<", self.revision),
-            ("state", "in", ("confirmed", "settled")),
-        ], order="revision desc", limit=1) if self.revision else self.browse()
-        return (self.tier_id.goods_qty or 0.0) - (earlier.tier_id.goods_qty or 0.0)
+        return f"{self.get_base_url()}/rate/{self._rating_get_access_token()}/{score}"
 
-    def action_recover(self):
-        """Invoice the customer what negative adjustments say they owe back (all goods returned
-        after the payout, say), instead of waiting for their next payout to net it."""
-        settlements = self.env["rebate.settlement"]._create_from_records(self, recover=True)
-        return settlements._get_records_action(name=self.env._("Rebate Recoveries"))
+    # a payout is rated from the notice's faces (rating pages, with the rating's token); a rating
+    # sent with each chatter post would give one customer as many ratings as posts: ignored here
+    def _get_allowed_message_params(self):
+        return super()._get_allowed_message_params() - {"rating_value"}
 
-    def action_draft(self):
-        if self.filtered("accrual_move_id") - self.filtered("accrual_reversal_move_id"):
-            raise UserError(self.env._(
-                "A rebate with a booked accrual cannot go back to estimate: cancel it first, which reverses the accrual."))
-        self.write({"accrual_move_id": False, "accrual_reversal_move_id": False,
-                    "accrual_account_id": False, "accrual_expense_account_id": False})
-        return super().action_draft()
+    def message_post(self, **kwargs):
+        kwargs.pop("rating_value", None)
+        return super().message_post(**kwargs)
+
+    def _message_update_content(self, message, /, *, body, rating_value=None, **kwargs):
+        return super()._message_update_content(message, body=body, **kwargs)

@@ -10,6 +10,12 @@ from odoo import api, fields, models
 _logger = logging.getLogger(__name__)
 
 
+# what makes a parent company's tree, and a customer's tags (group volume: a change of either moves
+# a customer to another group)
+POOL_PARENT_FIELDS = {"parent_id", "is_company"}
+POOL_TAG_FIELDS = {"category_id"}
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -186,3 +192,20 @@ class ResPartner(models.Model):
             "domain": [("id", "in", policies.ids)],
             "context": {"create": False, "edit": False, "delete": False},
         }
+
+    # ---- Group volume (集团客户) ---------------------------------------------------------------------
+
+    def write(self, vals):
+        result = super().write(vals)
+        modes = []
+        if POOL_PARENT_FIELDS & set(vals):
+            modes.append("parent")
+        if POOL_TAG_FIELDS & set(vals):
+            modes.append("tag")
+        if modes:
+            # another group membership: the next run of the policies pooling that way computes
+            # every period (an incremental run only sees the customers whose invoices changed)
+            policies = self.env["rebate.policy"].sudo().search(
+                [("pool_mode", "in", modes), ("state", "in", ("active", "closed"))])
+            policies._require_full_compute()
+        return result

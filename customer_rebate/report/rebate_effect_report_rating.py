@@ -4,7 +4,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.rebate_policy_review import HAPPY_RATING
+from ..models.rebate_policy import HAPPY_RATING
 
 
 class RebateEffectReport(models.Model):

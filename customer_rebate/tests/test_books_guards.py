@@ -110,7 +110,7 @@ class TestCronIsolation(RebateCommon):
             return original(policies, *args, **kwargs)
 
         with freeze_time("2026-10-15"), patch.object(Policy, "_compute_records", compute), \
-                mute_logger("odoo.addons.customer_rebate.models.rebate_policy_compute"):
+                mute_logger("odoo.addons.customer_rebate.models.rebate_policy"):
             failed = self.env["rebate.policy"]._cron_compute_rebates()
         self.assertEqual(failed, self.policy)
         self.assertTrue(self.records(second), "the second policy was computed")

@@ -12,7 +12,7 @@ from odoo.tests import tagged
 
 from .common import RebateCommon
 
-POLICY_CLASS = "odoo.addons.customer_rebate.models.rebate_policy_compute.RebatePolicy"
+POLICY_CLASS = "odoo.addons.customer_rebate.models.rebate_policy.RebatePolicy"
 FIGURES = ("base_amount", "base_qty", "previous_base_amount", "last_year_base_amount", "cost_amount",
            "previous_cost_amount", "rate", "amount")
 

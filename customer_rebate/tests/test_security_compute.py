@@ -10,7 +10,7 @@ from odoo.tests import tagged
 
 from .common import RebateCommon
 
-POLICY_CLASS = "odoo.addons.customer_rebate.models.rebate_policy_compute.RebatePolicy"
+POLICY_CLASS = "odoo.addons.customer_rebate.models.rebate_policy.RebatePolicy"
 
 
 @tagged("post_install", "-at_install")

@@ -1,0 +1,53 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+"""What one computation run (``rebate.policy._compute_records``) has already read, shared by the
+periods and policies it computes in this thread."""
+
+import contextlib
+import contextvars
+
+# The computation under way in this thread (``_compute_records``), or None: what its aggregates
+# already read, for the periods that follow (see _compute_period_figures).
+CURRENT_RUN = contextvars.ContextVar("customer_rebate_compute_run", default=None)
+
+
+@contextlib.contextmanager
+def compute_run():
+    """Run the block as one computation (see ``ComputeRun``), unless one is under way."""
+    if CURRENT_RUN.get() is not None:
+        yield CURRENT_RUN.get()
+        return
+    token = CURRENT_RUN.set(ComputeRun())
+    try:
+        yield CURRENT_RUN.get()
+    finally:
+        CURRENT_RUN.reset(token)
+
+
+class ComputeRun:
+    """What one run of ``_compute_records`` read: ``prefetched`` figures per (policy, period
+    start, customers) of an incremental run, and the sums per date range over every customer
+    (``_ranges``, per policy) that the following periods reuse — a quarter's own range is the next
+    quarter's period before and next year's last year. Only ranges not older than the last year
+    of the period being computed are kept."""
+
+    def __init__(self):
+        self.prefetched = {}
+        self.memo = {}  # the policies' scopes: ("partners" or "products", policy id) -> ids
+        self.first_dates = {}  # {company id: {partner id: date of the first invoice or None}}
+        self._ranges = {}
+
+    def ranges_for(self, policy, needs):
+        cached = self._ranges.setdefault(policy.id, {})
+        missing = {
+            date_range: measures for date_range, measures in needs.items()
+            if date_range not in cached or not measures <= cached[date_range][0]
+        }
+        if missing:
+            for date_range, figures in policy._range_figures(missing).items():
+                cached[date_range] = (frozenset(missing[date_range]), figures)
+        oldest = min(start for start, _end in needs)
+        for date_range in [date_range for date_range in cached if date_range[1] < oldest]:
+            del cached[date_range]
+        return {date_range: cached[date_range][1] for date_range in needs}
