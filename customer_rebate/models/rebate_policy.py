@@ -1159,10 +1159,34 @@ class RebatePolicy(models.Model):
             domain &= Domain("move_id", "any", [
                 ("move_type", "in", BASE_MOVE_TYPES), ("rebate_settlement_id", "=", False)])
         domain &= dates
-        scope_products = self._scope_product_ids()
-        if scope_products is not None:
-            domain &= Domain("product_id", "in", scope_products)
+        if self.product_ids or self.product_category_ids:
+            domain &= self._product_scope_domain()
         return domain & self._exclusion_domain()  # overlap13: products never counted
+
+    def _product_scope_domain(self):
+        """The policy's products as a condition on journal items that the ORM turns into SQL:
+        the products named, and those of the categories with their children (``child_of``, on
+        the categories' parent path), archived ones included."""
+        self.ensure_one()
+        return Domain.OR([
+            Domain("product_id", "in", self.product_ids.ids) if self.product_ids else Domain.FALSE,
+            Domain("product_id.categ_id", "child_of", self.product_category_ids.ids)
+            if self.product_category_ids else Domain.FALSE,
+        ])
+
+    def _partner_scope_domain(self):
+        """The policy's customers as a condition on journal items (whose partner is the
+        commercial partner) that the ORM turns into SQL: the customers named, and those one of
+        whose contacts carries one of the tags."""
+        self.ensure_one()
+        domain = Domain("partner_id", "in", self.partner_ids.commercial_partner_id.ids) \
+            if self.partner_ids else Domain.FALSE
+        if self.partner_category_ids:
+            tagged = self.env["res.partner"].with_context(active_test=False)._search(
+                [("category_id", "in", self.partner_category_ids.ids)])
+            domain |= Domain("partner_id", "any!", tagged.subselect(
+                SQL.identifier(tagged.table, "commercial_partner_id")))
+        return domain
 
     def _base_line_domain(self, date_start, date_end, partner_ids=None, ranges=None, moves=True):
         """Journal items that count for the policy between two dates: its product lines for the
@@ -1174,15 +1198,15 @@ class RebatePolicy(models.Model):
             partner_ids = self._partners_in_scope(list(partner_ids))
             domain &= Domain("partner_id", "in", partner_ids)
         elif self._has_partner_scope():
-            domain &= Domain("partner_id", "in", self._scope_partner_ids())
+            domain &= self._partner_scope_domain()
         # overlap13: lines an exclusive policy of a higher key counts are not this one's
         return domain & self._overlap_exclusion_domain(ranges or [(date_start, date_end)], partner_ids)
 
     def _outside_line_domain(self, date_start, date_end, ranges=None, moves=True):
         """The policy's journal items of the period for the customers its scope leaves out."""
         self.ensure_one()
-        return self._product_line_domain(date_start, date_end, ranges=ranges, moves=moves) & Domain(
-            "partner_id", "not in", self._scope_partner_ids() or [])
+        domain = self._product_line_domain(date_start, date_end, ranges=ranges, moves=moves)
+        return domain & ~self._partner_scope_domain() if self._has_partner_scope() else domain
 
     def _line_figures_query(self, domain, ranges, build):
         """Run one aggregate over the journal items of ``domain`` (built with ``moves=False``, for

@@ -105,3 +105,52 @@ class TestRecordTerms(RebateCommon):
         records = self.compute(policy)
         self.assertEqual(records.partner_id, self.customer_a)
         self.assertEqual(records.amount, 200.0)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-10-15")
+class TestRecordScopeDomains(RebateCommon):
+    """The scope reaches the aggregate as conditions the ORM turns into SQL (categories through
+    ``child_of``, tagged customers through a subquery), not as lists of ids read beforehand."""
+
+    def scope_ids_in(self, domain, field_name):
+        """The ids listed in ``domain``'s conditions on ``field_name``."""
+        listed = set()
+        for condition in domain.iter_conditions():
+            if condition.field_expr == field_name and condition.operator in ("in", "not in"):
+                listed |= set(condition.value)
+        return listed
+
+    def test_tagged_contact_counts_for_its_company_without_listing_ids(self):
+        contact = self.env["res.partner"].create({
+            "name": "Buyer at B", "parent_id": self.customer_b.id, "category_id": [Command.set(self.customer_tag.ids)]})
+        policy = self.create_policy(partner_category_ids=[Command.set(self.customer_tag.ids)], tiers=((0.0, 1.0),))
+        domain = policy._base_line_domain(Q3, date(2026, 9, 30))
+        self.assertNotIn(self.customer_b.id, self.scope_ids_in(domain, "partner_id"),
+                         "the tagged customers are a subquery, not a list of ids")
+        self.assertNotIn(contact.id, self.scope_ids_in(domain, "partner_id"))
+        self.invoice(self.customer_a, "2026-07-10", 1000.0)
+        self.invoice(self.customer_b, "2026-07-10", 3000.0)
+        policy.action_activate()
+        policy.action_compute()
+        record = self.records(policy)
+        self.assertEqual((record.partner_id, record.base_amount, record.amount), (self.customer_b, 3000.0, 30.0))
+        # the customers the scope leaves out: the effect analysis' "outside" figures
+        outside = self.env["account.move.line"].search(
+            policy._outside_line_domain(Q3, date(2026, 9, 30)))
+        self.assertEqual(outside.partner_id, self.customer_a)
+
+    def test_subcategory_and_archived_product_count_without_listing_ids(self):
+        drinks = self.env["product.category"].create({"name": "Drinks"})
+        tea = self.env["product.category"].create({"name": "Tea", "parent_id": drinks.id})
+        green = self.env["product.category"].create({"name": "Green tea", "parent_id": tea.id})
+        sencha = self._create_product(name="Sencha", categ_id=green.id, taxes_id=[Command.clear()])
+        policy = self.create_policy(product_category_ids=[Command.set(drinks.ids)], tiers=((0.0, 10.0),))
+        self.invoice(self.customer_a, "2026-07-10", lines=[(sencha, 1.0, 700.0), (self.goods, 1.0, 9000.0)])
+        sencha.action_archive()  # no longer sold, its sales still count
+        domain = policy._base_line_domain(Q3, date(2026, 9, 30))
+        self.assertNotIn(sencha.id, self.scope_ids_in(domain, "product_id"))
+        policy.action_activate()
+        policy.action_compute()
+        record = self.records(policy)
+        self.assertEqual((record.base_amount, record.amount), (700.0, 70.0))
