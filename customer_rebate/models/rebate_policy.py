@@ -2505,14 +2505,33 @@ class RebatePolicy(models.Model):
     def _overlap_shares(self, period, partner_ids=None):
         """``{partner id: payback share in %}`` of the policy for one of its periods: its rebate on
         every line of the period in its scope (before exclusive policies take lines) over those
-        purchases. One aggregate, kept for the computation run."""
+        purchases. Kept for the computation run, which reads them in one aggregate for the policy
+        and its competitors deciding by the more favourable on the same period (each of them asks
+        for its own shares next)."""
         self.ensure_one()
         cache = self.env.cr.cache.get(RATE_CACHE)
-        key = (self.id, period.date_start, period.date_end, None if partner_ids is None else frozenset(partner_ids))
+        customers = None if partner_ids is None else frozenset(partner_ids)
+        key = (self.id, period.date_start, period.date_end, customers)
         if cache is not None and key in cache:
             return cache[key]
-        bases = self.with_context(rebate_gross_base=True)._compute_period_bases(
-            period.date_start, period.date_end, partner_ids)
+        policies = self
+        if cache is not None:
+            policies |= self._overlap_competitors(period.date_start, period.date_end).filtered(
+                lambda other: other.overlap_rule == "favourable"
+                and other.date_start <= period.date_start and (not other.date_end or other.date_end >= period.date_end)
+                and other._period_of(period.date_start).date_end == period.date_end
+                and other._period_of(period.date_start).date_start == period.date_start
+                and (other.id, period.date_start, period.date_end, customers) not in cache)
+        bases = policies._gross_period_bases(period, partner_ids)
+        for policy in policies:
+            shares = policy._payback_shares(bases[policy.id])
+            if cache is not None:
+                cache[(policy.id, period.date_start, period.date_end, customers)] = shares
+        return cache[key] if cache is not None else shares
+
+    def _payback_shares(self, bases):
+        """``{partner id: payback share in %}`` from ``{partner id: (amount, quantity)}``."""
+        self.ensure_one()
         tiers = self._engine_tiers()
         rounding = to_decimal(self.currency_id.rounding)
         cap = to_decimal(self.cap_amount) if self.cap_amount else None
@@ -2521,9 +2540,41 @@ class RebatePolicy(models.Model):
         for partner_id, base in bases.items():
             result = compute_rebate(base[measure_index], tiers, self.tier_mode, base[0], cap, rounding)
             shares[partner_id] = payback_share(result.amount, base[0])
-        if cache is not None:
-            cache[key] = shares
         return shares
+
+    def _gross_period_bases(self, period, partner_ids=None):
+        """``{policy id: {partner id: (amount, quantity)}}``: each policy's base of ``period`` on
+        every line of its scope, before exclusive policies take lines (as ``_compute_period_bases``
+        counts them), from one aggregate for all the policies (a filtered sum per policy)."""
+        if len(self) == 1:
+            return {self.id: self.with_context(rebate_gross_base=True)._compute_period_bases(
+                period.date_start, period.date_end, partner_ids)}
+        Line = self.env["account.move.line"].sudo()
+        scratch = Line._search([])
+        ranges = [(period.date_start, period.date_end)]
+        domains = [policy.with_context(rebate_gross_base=True)._base_line_domain(
+            None, None, partner_ids, ranges=ranges, moves=False) for policy in self]
+        conditions = [domain.optimize_full(Line)._to_sql(Line, Line._table, scratch) for domain in domains]
+
+        def build(terms):
+            columns = [SQL("%s.partner_id", terms["line"])]
+            for condition in conditions:
+                columns.append(SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], condition))
+                columns.append(SQL("SUM(%s) FILTER (WHERE %s)", terms["qty"], condition))
+            return SQL(", ").join(columns), SQL("%s.partner_id", terms["line"])
+
+        rows = self[0]._line_figures_query(Domain.OR(domains), ranges, build)
+        bases = {policy.id: {} for policy in self}
+        for partner_id, *sums in rows:
+            if not partner_id:
+                continue
+            for index, policy in enumerate(self):
+                amount, qty = sums[2 * index], sums[2 * index + 1]
+                if amount is None:  # none of this policy's lines
+                    continue
+                bases[policy.id][partner_id] = (
+                    to_decimal(amount), to_decimal(qty or 0) if policy.basis == "quantity" else ZERO)
+        return bases
 
     def _overlap_takers(self, ranges, partner_ids=None):
         """Where competitors take the policy's lines, over the date ``ranges`` (within the
@@ -2651,19 +2702,22 @@ class RebatePolicy(models.Model):
         ranges = [(period.date_start, period.date_end)]
 
         def build(terms):
-            columns = [SQL("%s.partner_id", terms["line"])]
-            for condition in conditions:
-                columns.append(SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], condition))
-                columns.append(SQL("SUM(%s) FILTER (WHERE %s)", terms["qty"], condition))
-            return SQL(", ").join(columns), SQL("%s.partner_id", terms["line"])
+            # a line goes to the one competitor that counts it: which one, computed once per line
+            taker = SQL("CASE %s END", SQL(" ").join(
+                SQL("WHEN %s THEN %s", condition, index) for index, condition in enumerate(conditions)))
+            return SQL("%s.partner_id, %s, SUM(%s), SUM(%s)", terms["line"], taker, terms["amount"], terms["qty"]), \
+                SQL("1, 2")
 
-        taken = gross & Domain.custom(to_sql=lambda model, alias, query: SQL("(%s)", SQL(" OR ").join(conditions)))
-        rows = self._line_figures_query(taken, ranges, build)
+        rows = self._line_figures_query(gross, ranges, build)
+        taken = defaultdict(dict)  # {partner id: {taker index: (amount, quantity)}}
+        for partner_id, index, amount, qty in rows:
+            if index is not None:
+                taken[partner_id][index] = (amount, qty)
         by_partner = defaultdict(list)
         for record in records:
             by_partner[record.partner_id.id].append(record)
         values = []
-        for partner_id, *sums in rows:
+        for partner_id, sums in taken.items():
             records_of = by_partner.get(partner_id)
             if not records_of:
                 continue
@@ -2672,7 +2726,7 @@ class RebatePolicy(models.Model):
                 continue
             frozen = [r for r in records_of if r.state != "draft"]
             for index, (other, start, end, _condition, facts) in enumerate(takers):
-                amount, qty = to_decimal(sums[2 * index] or 0), to_decimal(sums[2 * index + 1] or 0)
+                amount, qty = (to_decimal(value or 0) for value in sums.get(index, (0, 0)))
                 for record in frozen:  # an adjustment shows what changed since the confirmed record
                     for row in record.overlap_ids.filtered(lambda o: o.policy_id == other and o.date_from == start):
                         amount -= to_decimal(row.base_amount)
