@@ -1182,6 +1182,8 @@ class RebatePolicy(models.Model):
         domain = Domain("partner_id", "in", self.partner_ids.commercial_partner_id.ids) \
             if self.partner_ids else Domain.FALSE
         if self.partner_category_ids:
+            # the subquery reads the columns: what the ORM still holds must be written first
+            self.env["res.partner"].flush_model(["category_id", "commercial_partner_id"])
             tagged = self.env["res.partner"].with_context(active_test=False)._search(
                 [("category_id", "in", self.partner_category_ids.ids)])
             domain |= Domain("partner_id", "any!", tagged.subselect(
@@ -2580,10 +2582,23 @@ class RebatePolicy(models.Model):
         """Where competitors take the policy's lines, over the date ``ranges`` (within the
         policy's own dates): ``[(competitor, date from, date to, partner condition, facts)]``;
         the condition is None (every customer), ("in", ids) or ("not in", ids); ``facts`` maps a
-        customer (None: any other) to (rule, own share, its share)."""
+        customer (None: any other) to (rule, own share, its share). Kept for the computation run
+        (the shares they are decided from are)."""
         self.ensure_one()
         if self.combinable or not self.date_start:
             return []
+        cache = self.env.cr.cache.get(RATE_CACHE)
+        key = ("takers", self.id, tuple(ranges), None if partner_ids is None else frozenset(partner_ids))
+        if cache is not None and key in cache:
+            return cache[key]
+        takers = self._decide_overlap_takers(ranges, partner_ids)
+        if cache is not None:
+            cache[key] = takers
+        return takers
+
+    def _decide_overlap_takers(self, ranges, partner_ids=None):
+        """``_overlap_takers`` worked out: the competitors, their dates and the customers whose
+        shares make them take the lines."""
         own_end = self.date_end or max(end for _start, end in ranges)
         ranges = [(max(start, self.date_start), min(end, own_end)) for start, end in ranges]
         ranges = [(start, end) for start, end in ranges if start <= end]
@@ -2690,29 +2705,7 @@ class RebatePolicy(models.Model):
         takers = self._overlap_takers([(period.date_start, period.date_end)], partner_ids)
         if not takers or not drafts:
             return
-        Line = self.env["account.move.line"].sudo()
-        scratch = Line._search([])
-        conditions = []
-        for other, start, end, condition, facts in takers:
-            counts = self._taker_domain((other, start, end, condition, facts)) \
-                & other._overlap_exclusion_domain([(start, end)], partner_ids)
-            conditions.append(counts.optimize_full(Line)._to_sql(Line, Line._table, scratch))
-        gross = self.with_context(rebate_gross_base=True)._base_line_domain(
-            None, None, partner_ids, ranges=[(period.date_start, period.date_end)], moves=False)
-        ranges = [(period.date_start, period.date_end)]
-
-        def build(terms):
-            # a line goes to the one competitor that counts it: which one, computed once per line
-            taker = SQL("CASE %s END", SQL(" ").join(
-                SQL("WHEN %s THEN %s", condition, index) for index, condition in enumerate(conditions)))
-            return SQL("%s.partner_id, %s, SUM(%s), SUM(%s)", terms["line"], taker, terms["amount"], terms["qty"]), \
-                SQL("1, 2")
-
-        rows = self._line_figures_query(gross, ranges, build)
-        taken = defaultdict(dict)  # {partner id: {taker index: (amount, quantity)}}
-        for partner_id, index, amount, qty in rows:
-            if index is not None:
-                taken[partner_id][index] = (amount, qty)
+        taken = self._overlap_attribution(period, partner_ids, takers)
         by_partner = defaultdict(list)
         for record in records:
             by_partner[record.partner_id.id].append(record)
@@ -2751,6 +2744,90 @@ class RebatePolicy(models.Model):
                 SQL(", ").join(SQL("(%s)", SQL(", ").join(vals[column] for column in columns)) for vals in values)))
             Overlap.invalidate_model()
             Record.invalidate_model(["overlap_ids"])
+
+    def _overlap_attribution(self, period, partner_ids, takers):
+        """``{partner id: {taker index: (amount, quantity)}}``: of the policy's purchases in
+        ``period``, what each of its ``takers`` counts instead. Where every taker competes on this
+        same period, from the aggregate the policy shares with them (kept for the computation run:
+        each of them asks next, for the same group); otherwise from one aggregate of its own."""
+        self.ensure_one()
+        cache = self.env.cr.cache.get(RATE_CACHE)
+        bounds = (period.date_start, period.date_end)
+        if cache is None or any((start, end) != bounds for _other, start, end, _condition, _facts in takers):
+            return self._overlap_attribution_of_takers(period, partner_ids, takers)
+        group = self.browse(sorted({self.id} | {taker[0].id for taker in takers}))
+        key = ("attribution", tuple(group.ids), bounds, None if partner_ids is None else frozenset(partner_ids))
+        if key not in cache:
+            cache[key] = group._overlap_attribution_shared(period, partner_ids)
+        index_of = {taker[0].id: index for index, taker in enumerate(takers)}
+        return {
+            partner_id: {index_of[winner]: figures for winner, figures in winners.items()}
+            for partner_id, winners in cache[key][self.id].items()
+        }
+
+    def _overlap_attribution_shared(self, period, partner_ids=None):
+        """``{policy id: {partner id: {policy id counting instead: (amount, quantity)}}}`` for
+        exclusive policies competing on the same ``period``, each one's takers among them: one
+        aggregate over the lines any of them covers, grouped by customer, by the policy that counts
+        the line (one ``CASE`` a line: its own base's conditions) and by which of them cover it."""
+        Line = self.env["account.move.line"].sudo()
+        scratch = Line._search([])
+        ranges = [(period.date_start, period.date_end)]
+
+        def condition(domain):
+            return SQL("(%s)", domain.optimize_full(Line)._to_sql(Line, Line._table, scratch))
+
+        gross = [policy.with_context(rebate_gross_base=True)._base_line_domain(
+            None, None, partner_ids, ranges=ranges, moves=False) for policy in self]
+        counted = [policy._base_line_domain(None, None, partner_ids, ranges=ranges, moves=False) for policy in self]
+
+        def build(terms):
+            winner = SQL("CASE %s END", SQL(" ").join(
+                SQL("WHEN %s THEN %s", condition(domain), index) for index, domain in enumerate(counted)))
+            columns = [SQL("%s.partner_id", terms["line"]), winner, *(condition(domain) for domain in gross),
+                       SQL("SUM(%s)", terms["amount"]), SQL("SUM(%s)", terms["qty"])]
+            return SQL(", ").join(columns), SQL(", ".join(str(position) for position in range(1, len(self) + 3)))
+
+        rows = self[0]._line_figures_query(Domain.OR(gross), ranges, build)
+        attribution = {policy.id: defaultdict(dict) for policy in self}
+        for partner_id, winner, *covers_and_sums in rows:
+            *covers, amount, qty = covers_and_sums
+            if winner is None or not partner_id:
+                continue
+            winner_id = self[winner].id
+            for policy, covered in zip(self, covers):
+                if covered and policy.id != winner_id:
+                    before = attribution[policy.id][partner_id].get(winner_id, (ZERO, ZERO))
+                    attribution[policy.id][partner_id][winner_id] = (
+                        before[0] + to_decimal(amount or 0), before[1] + to_decimal(qty or 0))
+        return attribution
+
+    def _overlap_attribution_of_takers(self, period, partner_ids, takers):
+        """``_overlap_attribution`` from one aggregate of the policy's own: its lines grouped by
+        the taker that counts each (one ``CASE`` a line)."""
+        Line = self.env["account.move.line"].sudo()
+        scratch = Line._search([])
+        conditions = []
+        for other, start, end, condition, facts in takers:
+            counts = self._taker_domain((other, start, end, condition, facts)) \
+                & other._overlap_exclusion_domain([(start, end)], partner_ids)
+            conditions.append(counts.optimize_full(Line)._to_sql(Line, Line._table, scratch))
+        gross = self.with_context(rebate_gross_base=True)._base_line_domain(
+            None, None, partner_ids, ranges=[(period.date_start, period.date_end)], moves=False)
+        ranges = [(period.date_start, period.date_end)]
+
+        def build(terms):
+            # a line goes to the one competitor that counts it: which one, computed once per line
+            taker = SQL("CASE %s END", SQL(" ").join(
+                SQL("WHEN %s THEN %s", condition, index) for index, condition in enumerate(conditions)))
+            return SQL("%s.partner_id, %s, SUM(%s), SUM(%s)", terms["line"], taker, terms["amount"], terms["qty"]), \
+                SQL("1, 2")
+
+        taken = defaultdict(dict)
+        for partner_id, index, amount, qty in self._line_figures_query(gross, ranges, build):
+            if index is not None:
+                taken[partner_id][index] = (amount, qty)
+        return taken
 
     # ------------------------------------------------------------------ compute hooks
 

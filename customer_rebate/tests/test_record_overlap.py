@@ -242,3 +242,41 @@ class TestRecordOverlap(RebateCommon):
         record = self.confirmed_record(amount=120000.0)
         with self.assertRaisesRegex(UserError, "cannot change"):
             record.policy_id.combinable = False
+
+    def test_shared_attribution_equals_each_policys_own(self):
+        """Three exclusive policies deciding by the more favourable on the same quarters, and two
+        customers: what each record lost, read from the one aggregate they
+        share, is what each policy's own aggregate of its takers says, competitor by competitor."""
+        wide = self.exclusive(((0.0, 2.0), (3000.0, 6.0)), priority=10, rule="favourable", name="Wide")
+        goods = self.exclusive(((0.0, 4.0),), priority=20, rule="favourable", name="Goods",
+                               product_ids=[Command.set(self.goods.ids)])
+        widgets = self.exclusive(((0.0, 3.0),), priority=30, rule="favourable", name="Widgets",
+                                 product_ids=[Command.set((self.goods | self.widget).ids)])
+        self.invoice(self.customer_a, "2026-02-10", lines=[(self.goods, 20.0, 100.0), (self.widget, 15.0, 100.0)])
+        self.invoice(self.customer_b, "2026-02-11", lines=[(self.goods, 5.0, 100.0), (self.widget, 1.0, 100.0)])
+        self.refund(self.customer_a, "2026-03-01", lines=[(self.widget, 2.0, 100.0)])
+        policies = wide | goods | widgets
+        policies.action_compute()
+        period = wide._period_of(date(2026, 1, 1))
+        self.env.cr.cache["rebate_overlap_shares"] = {}
+        try:
+            compared = 0
+            for policy in policies:
+                takers = policy._overlap_takers([(period.date_start, period.date_end)])
+                if not takers:
+                    continue
+                shared = policy._overlap_attribution(period, None, takers)
+                own = policy._overlap_attribution_of_takers(period, None, takers)
+                self.assertEqual(
+                    {partner: {index: tuple(map(float, figures)) for index, figures in by_taker.items()}
+                     for partner, by_taker in shared.items()},
+                    {partner: {index: tuple(map(float, figures)) for index, figures in by_taker.items()}
+                     for partner, by_taker in own.items()}, policy.name)
+                compared += sum(len(by_taker) for by_taker in own.values())
+            self.assertGreaterEqual(compared, 3, "lines taken from at least three records were compared")
+        finally:
+            self.env.cr.cache.pop("rebate_overlap_shares", None)
+        # and the records say it: every line of the quarter counted once across the three
+        total = sum(self.env["rebate.record"].search([
+            ("policy_id", "in", policies.ids), ("date_start", "=", period.date_start)]).mapped("base_amount"))
+        self.assertEqual(total, 2000.0 + 1500.0 - 200.0 + 500.0 + 100.0)
