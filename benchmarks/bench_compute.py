@@ -17,6 +17,8 @@ of the moves credit notes — through bulk SQL in date order, then times:
 6. with ``--advances`` (e.g. ``--years 1 --daily-policies 0 --advances``), only a yearly policy over
    every customer with quarterly advances, computed for its whole year: four advances and the
    year-end settlement per customer, then again with the first three advances confirmed.
+7. with ``--pooled`` (and ``--advances``): group volume, yearly policies over every customer in 500
+   groups (with quarterly advances at the tier the group reached so far: issue 13's case).
 
 It prints the timings, the number of queries, the process's peak memory, EXPLAIN ANALYZE of the
 slowest queries and the indexes the addon relies on. Figures belong here, not in timed unit tests.
@@ -49,7 +51,8 @@ def parse_args():
     parser.add_argument("--pooled", action="store_true",
                         help="only group volume (集团客户): yearly policies over every customer in --groups groups "
                              "(by parent company, by customer group paid to the head, by tag), computed for the "
-                             "year (use with --years 1 --daily-policies 0)")
+                             "year (use with --years 1 --daily-policies 0); with --advances, advanced quarterly "
+                             "at the tier the group's year to date reached")
     parser.add_argument("--groups", type=int, default=500, help="groups of the --pooled benchmark")
     parser.add_argument("--profile", action="store_true", help="cProfile the first run, print the top functions")
     parser.add_argument("--balance-only", action="store_true",
@@ -747,12 +750,14 @@ def overlap_resolution(env, base):
               f"overlap resolution {resolution:.2f} s")
 
 
-def pooled_run(env, base, groups):
+def pooled_run(env, base, groups, advances=False, profile=False):
     """Group volume at scale: every customer in one of ``groups`` groups, three ways (a parent
     company with its branches, a named customer group paid to its head, a customer tag); one
-    yearly policy each over the year ``YEAR``: the first run (records created), a second run
-    (nothing changes), and an incremental run after 20 credit notes posted through the ORM (each
-    recomputes its customer's whole group)."""
+    yearly policy each over the year ``YEAR`` (``advances``: advanced quarterly at the tier the
+    group's year to date reached, four advances and the year-end settlement per customer or
+    head): the first run (records created), a second run (nothing changes), and an incremental
+    run after 20 credit notes posted through the ORM (each recomputes its customer's whole
+    group)."""
     import random  # noqa: PLC0415
     from odoo import Command  # noqa: PLC0415
     cr = env.cr
@@ -782,6 +787,8 @@ def pooled_run(env, base, groups):
               "expense_account_id": expense.id, "settlement_method": "credit_note", "journal_id": base["journal"].id,
               "tier_ids": [(0, 0, {"sequence": 1, "threshold": 500000, "rate": 2}),
                            (0, 0, {"sequence": 2, "threshold": 1000000, "rate": 4})]}
+    if advances:
+        common.update(advance_period="quarter", advance_mode="tier")
     Policy = env["rebate.policy"]
     policies = [
         Policy.create(dict(common, name="Bench pooled by parent company", pool_mode="parent")),
@@ -790,6 +797,8 @@ def pooled_run(env, base, groups):
         Policy.create(dict(common, name="Bench pooled by tag", pool_mode="tag", pool_category_ids=[Command.set(tags.ids)])),
     ]
     for policy in policies:
+        if advances:
+            policy.name = f"{policy.name}, advanced quarterly"
         policy.action_activate()
     env.flush_all()
     figures = []
@@ -802,9 +811,21 @@ def pooled_run(env, base, groups):
         pooled = records.filtered("pool_key")
         print(f"   {len(records)} records ({len(pooled)} pooled, {len(set(pooled.mapped('pool_key')))} groups), "
               f"rebates {sum(records.mapped('amount')):,.2f}, below the first tier alone: "
-              f"{sum(1 for r in records if r.base_amount < 500000)}")
+              f"{sum(1 for r in records if r.base_amount < 500000 and r.kind != 'advance')}")
+        if advances:
+            kinds = {kind: count for kind, count in env["rebate.record"]._read_group(
+                [("policy_id", "=", policy.id)], ["kind"], ["__count"])}
+            print(f"   {kinds.get('advance', 0)} advances, {kinds.get('final', 0)} year-end settlements")
         env.invalidate_all()
-        timed(env, f"POOLED {policy.name}: second run (nothing changes)", policy._compute_records)
+        second_run = policy._compute_records
+        if profile:
+            import cProfile  # noqa: PLC0415
+            import pstats  # noqa: PLC0415
+            profiler = cProfile.Profile()
+            second_run = lambda profiler=profiler, policy=policy: profiler.runcall(policy._compute_records)  # noqa: E731
+        timed(env, f"POOLED {policy.name}: second run (nothing changes)", second_run)
+        if profile:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
         cr.execute("SAVEPOINT pooled_changes")
         moves = env["account.move"].create([{
             "move_type": "out_refund",
@@ -914,7 +935,7 @@ def main():
                         repeat=args.repeat, profile=args.profile and year == YEAR)))
         report_lines(env, started)
         if args.pooled:
-            pooled_run(env, base, args.groups)
+            pooled_run(env, base, args.groups, advances=args.advances, profile=args.profile)
             cr.rollback()
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak memory of the process: {peak:.0f} MB")

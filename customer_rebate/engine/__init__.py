@@ -8,7 +8,9 @@ amounts, ``datetime.date`` days) in bulk, call the functions, and write the resu
 every rule testable in milliseconds without a database, and keeps one implementation of each rule.
 """
 
-from .advances import ADVANCE_MODES, AdvanceStep, advance_target, advanced_total, plan_advances, true_up
+from .advances import (
+    ADVANCE_MODES, AdvanceStep, advance_target, advanced_total, plan_advances, pooled_advance_targets, true_up,
+)
 from .bounds import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, amount_in_bounds, date_in_bounds,
     validate_bounds,
@@ -45,6 +47,7 @@ __all__ = [
     "period_containing",
     "pooled_rebate",
     "plan_advances",
+    "pooled_advance_targets",
     "previous_period",
     "project",
     "round_money",

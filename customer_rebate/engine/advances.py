@@ -16,6 +16,7 @@ never more; and the advances plus the true-up are the year's rebate, to the cent
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .pooling import pooled_rebate
 from .rounding import ZERO, round_money, to_decimal
 from .tiers import HUNDRED, RebateResult, compute_rebate
 
@@ -38,6 +39,30 @@ def advance_target(measure, tiers, mode="retroactive", amount=None, cap=None, ad
     capped = uncapped if cap is None else min(uncapped, round_money(cap, rounding))
     return RebateResult(measure=measure, base_amount=amount, tier_index=None, tier=None,
                         amount=capped, uncapped_amount=uncapped)
+
+
+def pooled_advance_targets(own_to_date, group_to_date, tiers, mode="retroactive", cap=None, advance_mode="rate",
+                           advance_rate=ZERO, rounding=Decimal("0.01")):
+    """The year-to-date targets of a member of a group (集团客户), one per advance period:
+    ``[(result, pooled)]``. ``own_to_date`` are the member's ``(measure, amount)`` to the end of
+    each advance period, ``group_to_date`` the group's measure at the same dates. With the tier
+    reached so far ("tier") the group's year to date decides the tier and the member earns its
+    own year to date at that rate, never less than its own tier would give (``pooled_rebate``);
+    a provisional rate ("rate") is the member's own year to date at that rate, whatever the group
+    reached (``pooled`` is then True: nothing of the member's own decided it)."""
+    if len(own_to_date) != len(group_to_date):
+        raise ValueError("one group figure per advance period")
+    results = []
+    for (own_measure, own_amount), group_measure in zip(own_to_date, group_to_date):
+        if advance_mode == "tier" and to_decimal(own_measure) <= to_decimal(group_measure):
+            # the member's own measure reaches no higher tier than its group's: the group's tier
+            results.append((compute_rebate(group_measure, tiers, mode, own_amount, cap, rounding), True))
+        elif advance_mode == "tier":
+            results.append(pooled_rebate(own_measure, own_amount, group_measure, tiers, mode, cap, rounding))
+        else:
+            results.append((advance_target(own_measure, tiers, mode, own_amount, cap, advance_mode, advance_rate,
+                                           rounding), True))
+    return results
 
 
 @dataclass(frozen=True)

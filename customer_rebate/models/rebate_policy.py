@@ -25,12 +25,13 @@ from odoo.tools import SQL, float_compare, format_date, formatLang
 
 from ..engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Period, Tier, add_months, advance_target,
-    advanced_total, amount_in_bounds, compute_rebate, iter_periods, period_containing, plan_advances, previous_period,
-    project, same_period_last_year, seniority_reached, to_decimal, validate_bounds, validate_tiers,
+    advanced_total, amount_in_bounds, compute_rebate, iter_periods, period_containing, plan_advances,
+    pooled_advance_targets, pooled_rebate, previous_period, project, same_period_last_year, seniority_reached,
+    to_decimal, validate_bounds, validate_tiers,
 )
 from ..engine.overlap import overlap_key, payback_share, split_segments
 from ..tools.compute_run import CURRENT_RUN, ComputeRun
-from ..tools.pool_groups import PoolGroup, RebatePolicyPool
+from ..tools.pool_groups import POOL_FIGURES, PoolGroup, RebatePolicyPool
 from .rebate_guard import POLICY_APPROVAL, POLICY_REVISION, POLICY_STATE, is_lifted, lifted
 from .rebate_policy_tier import check_numbers
 
@@ -80,8 +81,6 @@ RATE_CACHE = "rebate_overlap_shares"
 
 # how deep a chain of parent companies is followed (Odoo refuses cycles; this bounds a corrupt one)
 MAX_PARENT_DEPTH = 32
-POOL_FIGURES = ("pool_key", "pool_name", "pool_head_id", "pool_base_amount", "pool_base_qty", "pool_member_count",
-                "pool_own_tier", "pool_member_bases")
 
 # ratings of 4 and 5 are the happy faces (rating.rating_data.RATING_LIMIT_SATISFIED)
 HAPPY_RATING = 4
@@ -2903,15 +2902,15 @@ class RebatePolicy(models.Model):
         self._check_pool_combinations()
 
     def _check_pool_combinations(self):
-        """Group volume is not built together with the terms of issue 13's other parts (they are
-        read only where their fields exist): a paid basis, advances within the year, and exclusive
-        policies decided by what is more favourable to the customer. Each is refused, not guessed."""
+        """Group volume is not built together with some terms of issue 13's other parts (they are
+        read only where their fields exist): a paid basis, and exclusive policies decided by what
+        is more favourable to the customer. Each is refused, not guessed. (Advances within the
+        year are pooled: the group's year to date decides the tier, see
+        ``_compute_advance_records``.)"""
         for policy in self.filtered(lambda p: p.pool_mode != "none"):
             refused = []
             if "invoice_basis" in policy._fields and policy.invoice_basis == "paid":
                 refused.append(self.env._("invoices counted once paid"))
-            if "advance_period" in policy._fields and policy.advance_period:
-                refused.append(self.env._("advances within the year"))
             if "overlap_rule" in policy._fields and "combinable" in policy._fields \
                     and not policy.combinable and policy.overlap_rule == "favourable":
                 refused.append(self.env._("exclusive overlaps decided by what is more favourable to the customer"))
@@ -3087,6 +3086,71 @@ class RebatePolicy(models.Model):
                         totals[name] += value
                 figures[group.head_id] = bases[group.head_id] = dict(totals)
         return pool
+
+    def _pool_year_to_date(self, pool, year_to_date, advance_count):
+        """A year paid in advances: ``({group key: [(lines, amount, quantity) to the end of each
+        advance period]}, {member id: its own figures})``, summed in Python over one row per
+        customer (``year_to_date`` of ``_compute_year_figures``; the members counted are the
+        group's base's). With the head paid, the members' rows of ``year_to_date`` are replaced
+        by one row for the head holding the group's, as ``_pool_period`` does for the year."""
+        self.ensure_one()
+        group_to_date, member_to_date = {}, {}
+        for group in pool.groups.values():
+            sums = [[0, ZERO, ZERO] for _index in range(advance_count)]
+            for partner_id in group.contributors:
+                figures = year_to_date.get(partner_id)
+                if not figures:
+                    continue
+                member_to_date[partner_id] = figures
+                for total, (lines, amount, qty) in zip(sums, figures):
+                    total[0] += lines
+                    total[1] += amount
+                    total[2] += qty
+            group_to_date[group.key] = [tuple(total) for total in sums]
+            if pool.head_payout and group.contributors:
+                for partner_id in group.contributors:
+                    year_to_date.pop(partner_id, None)
+                year_to_date[group.head_id] = group_to_date[group.key]
+        return group_to_date, member_to_date
+
+    def _pool_write_advance_records(self, updates):
+        """Write the group figures of a year's advances and year-end settlement, ``updates`` a
+        list of (record id, ``POOL_FIGURES`` values) — only the records whose group figures
+        changed — in one UPDATE; the records paid to a group's head list the members that made up
+        their base (their relation rows rewritten)."""
+        self.ensure_one()
+        if not updates:
+            return
+        Record = self.env["rebate.record"]
+        Record.flush_model([*POOL_FIGURES, "pool_member_ids"])
+        rows = [
+            SQL("(%s, %s, %s, %s::int, %s::numeric, %s::numeric, %s::int, %s::boolean, %s::jsonb)",
+                record_id, values["pool_key"], values["pool_name"], values["pool_head_id"],
+                values["pool_base_amount"], values["pool_base_qty"], values["pool_member_count"],
+                values["pool_own_tier"],
+                json.dumps(values["pool_member_bases"]) if values["pool_member_bases"] is not None else None)
+            for record_id, values in updates
+        ]
+        self.env.cr.execute(SQL(
+            """UPDATE rebate_record AS record
+                  SET %s
+                 FROM (VALUES %s) AS figures(id, %s)
+                WHERE record.id = figures.id""",
+            SQL(", ").join(SQL("%s = figures.%s", SQL.identifier(name), SQL.identifier(name))
+                           for name in POOL_FIGURES),
+            SQL(", ").join(rows), SQL(", ").join(SQL.identifier(name) for name in POOL_FIGURES)))
+        record_ids = [record_id for record_id, _values in updates]
+        self.env.cr.execute(SQL("DELETE FROM rebate_record_pool_member_rel WHERE record_id = ANY(%s)", record_ids))
+        pairs = [(record_id, int(member_id))
+                 for record_id, values in updates for member_id in (values["pool_member_bases"] or {})]
+        if pairs:
+            # two integer arrays as literals: fifty thousand pairs of a VALUES list cost a second to parse
+            self.env.cr.execute(SQL(
+                """INSERT INTO rebate_record_pool_member_rel (record_id, partner_id)
+                   SELECT * FROM unnest(%s::int[], %s::int[])""",
+                "{%s}" % ",".join(str(record_id) for record_id, _member_id in pairs),
+                "{%s}" % ",".join(str(member_id) for _record_id, member_id in pairs)))
+        Record.browse(record_ids).invalidate_recordset([*POOL_FIGURES, "pool_member_ids", "pool_breakdown"])
 
     def _pool_write_records(self, date_start, pool, partner_ids=None):
         """Write each draft record of the period its group, the group's base, and whether the
@@ -3305,48 +3369,66 @@ class RebatePolicy(models.Model):
         """``({partner id: {figure: Decimal}}, {partner id: [(lines, amount, quantity) to the end of
         each advance period]})``: the year's figures as ``_compute_period_figures`` gives them (the
         year, the year before, costs) and the year to date at the end of each advance period, from
-        ONE aggregate (conditional sums over the same lines)."""
+        ONE aggregate. The aggregate sums each customer's lines per slice of the year (the advance
+        periods, then the rest of the year) and per range before it, four plain sums a row; the
+        year and its year to date are added up here from those slices (a few rows per customer,
+        never the invoice lines): a conditional sum per figure and advance period read every line
+        nineteen times."""
         self.ensure_one()
         before, last_year = previous_period(year), same_period_last_year(year)
         ranges = [(year.date_start, year.date_end), (before.date_start, before.date_end),
                   (last_year.date_start, last_year.date_end)]
         domain = self._base_line_domain(None, None, partner_ids, ranges=ranges, moves=False)
-        names = ("lines", "base_amount", "base_qty", "cost_amount", "previous_base_amount", "previous_cost_amount",
-                 "last_year_base_amount")
+        slices = len(advance_periods)  # the slice after the advance periods: the rest of the year
 
         def build(terms):
-            current, previous, past = (
-                SQL("%s BETWEEN %s AND %s", terms["date"], start, end) for start, end in ranges)
+            date = terms["date"]
+            slice_of = SQL("CASE %s ELSE %s END", SQL(" ").join(
+                SQL("WHEN %s BETWEEN %s AND %s THEN %s", date, period.date_start, period.date_end, index)
+                for index, period in enumerate(advance_periods)
+            ) if advance_periods else SQL("WHEN FALSE THEN 0"), slices)
             columns = [
                 SQL("%s.partner_id", terms["line"]),
-                SQL("COUNT(*) FILTER (WHERE %s)", current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["qty"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["cost"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], previous),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["cost"], previous),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], past),
+                SQL("CASE WHEN %s BETWEEN %s AND %s THEN %s END", date, year.date_start, year.date_end, slice_of),
+                SQL("%s BETWEEN %s AND %s", date, before.date_start, before.date_end),
+                SQL("%s BETWEEN %s AND %s", date, last_year.date_start, last_year.date_end),
+                SQL("COUNT(*)"),
+                SQL("SUM(%s)", terms["amount"]),
+                SQL("SUM(%s)", terms["qty"]),
+                SQL("SUM(%s)", terms["cost"]),
             ]
-            for period in advance_periods:
-                to_date = SQL("%s BETWEEN %s AND %s", terms["date"], year.date_start, period.date_end)
-                columns += [
-                    SQL("COUNT(*) FILTER (WHERE %s)", to_date),
-                    SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], to_date),
-                    SQL("SUM(%s) FILTER (WHERE %s)", terms["qty"], to_date),
-                ]
-            return SQL(", ").join(columns), SQL("%s.partner_id", terms["line"])
+            return SQL(", ").join(columns), SQL("1, 2, 3, 4")
 
+        names = ("lines", "base_amount", "base_qty", "cost_amount", "previous_base_amount", "previous_cost_amount",
+                 "last_year_base_amount")
         figures, year_to_date = {}, {}
-        for partner_id, *values in self._line_figures_query(domain, ranges, build):
+        for partner_id, index, in_before, in_last_year, lines, amount, qty, cost in self._line_figures_query(
+                domain, ranges, build):
             if not partner_id:
                 continue
-            figures[partner_id] = {name: to_decimal(value or 0) for name, value in zip(names, values)}
-            rest = values[len(names):]
-            year_to_date[partner_id] = [
-                (rest[index] or 0, to_decimal(rest[index + 1] or 0), to_decimal(rest[index + 2] or 0))
-                for index in range(0, len(rest), 3)
-            ]
-        return figures, year_to_date
+            amount, qty, cost = to_decimal(amount or 0), to_decimal(qty or 0), to_decimal(cost or 0)
+            partner = figures.get(partner_id)
+            if partner is None:
+                partner = figures[partner_id] = dict.fromkeys(names, ZERO)
+                partner["lines"] = 0
+                year_to_date[partner_id] = [[0, ZERO, ZERO] for _period in advance_periods]
+            if index is not None:
+                partner["lines"] += lines
+                partner["base_amount"] += amount
+                partner["base_qty"] += qty
+                partner["cost_amount"] += cost
+                # a slice counts in the year to date of its advance period and of every later one
+                for to_date in year_to_date[partner_id][index:]:
+                    to_date[0] += lines
+                    to_date[1] += amount
+                    to_date[2] += qty
+            if in_before:
+                partner["previous_base_amount"] += amount
+                partner["previous_cost_amount"] += cost
+            if in_last_year:
+                partner["last_year_base_amount"] += amount
+        return figures, {partner_id: [tuple(to_date) for to_date in figures_to_date]
+                         for partner_id, figures_to_date in year_to_date.items()}
 
     def _compute_advance_records(self, date_start, date_end, partner_ids=None, queued=None):
         """The records of one year of a policy with advances: the advances of the advance periods
@@ -3362,11 +3444,19 @@ class RebatePolicy(models.Model):
         year = Period(year.date_start, min(year.date_end, date_end), self.period, 0)
         date_start, date_end = year.date_start, year.date_end
         advance_periods = self._advance_periods(year)
+        if partner_ids is not None and self.pool_mode != "none":
+            partner_ids = self._pool_widen(partner_ids)  # group volume: a member moves its whole group
         # one aggregate: the year, the year before, the costs and the year to date per advance period
         figures, year_to_date = self._compute_year_figures(year, advance_periods, partner_ids)
         bases = self._senior_bases(figures, date_start)
         if self._has_partner_scope():
             self._record_outside_period(year, partner_ids, queued)
+        # group volume: the group's year and year to date decide the tier
+        # of every member (or the head is paid the group's: its rows replace the members')
+        pool = self._pool_period(figures, bases, partner_ids) if self.pool_mode != "none" else None
+        group_to_date, member_to_date = self._pool_year_to_date(pool, year_to_date, len(advance_periods)) \
+            if pool else ({}, {})
+        pool_updates, pool_created = [], []
         tiers = self._engine_tiers()
         rounding = to_decimal(self.currency_id.rounding)
         cap = to_decimal(self.cap_amount) if self.cap_amount else None
@@ -3379,7 +3469,7 @@ class RebatePolicy(models.Model):
         # the year's records as plain rows, read in one query: ten thousand customers' records
         # read field by field through the ORM would cost seconds
         existing = defaultdict(lambda: defaultdict(list))
-        for row in self._advance_record_rows(date_start, date_end, partner_ids):
+        for row in self._advance_record_rows(date_start, date_end, partner_ids, with_pool=bool(pool)):
             existing[row["partner_id"]][row["date_start"] if row["kind"] == "advance" else "final"].append(row)
 
         def differ(row, values):
@@ -3392,27 +3482,53 @@ class RebatePolicy(models.Model):
         half_unit = currency.rounding / 2
         to_create, to_write, to_unlink = [], [], []
 
-        def place(draft, values, keep, **new):
-            """An estimate removed, rewritten where it changed, or created."""
+        def pool_differ(row, values):
+            # the bulk insert writes a False as NULL: an own tier not kept reads None
+            return any(row[name] != values[name] for name in POOL_FIGURES if name not in (
+                "pool_base_amount", "pool_base_qty", "pool_own_tier")) \
+                or bool(row["pool_own_tier"]) != bool(values["pool_own_tier"]) \
+                or abs((row["pool_base_amount"] or 0.0) - (values["pool_base_amount"] or 0.0)) >= half_unit \
+                or abs((row["pool_base_qty"] or 0.0) - (values["pool_base_qty"] or 0.0)) >= 5e-7
+
+        def place(draft, values, keep, pool_values=None, **new):
+            """An estimate removed, rewritten where it changed, or created (with its group's
+            figures when the policy pools customers)."""
             if not keep:
                 if draft:
                     to_unlink.append(draft["id"])
             elif draft:
                 if differ(draft, values):
                     to_write.append((draft["id"], values))
+                if pool_values is not None and pool_differ(draft, pool_values):
+                    pool_updates.append((draft["id"], pool_values))
             else:
-                to_create.append(dict(values, **new, **common))
+                to_create.append(dict(values, **new, **common, **(pool_values or {})))
+                if pool_values and pool_values["pool_member_bases"] is not None:
+                    pool_created.append(((new["partner_id"], new["date_start"], new["kind"]), pool_values))
 
         no_figures = [(0, ZERO, ZERO)] * len(advance_periods)
         for partner_id in set(bases) | set(existing):
             records = existing.get(partner_id, {})
             eligible = partner_id in bases
             to_date = year_to_date.get(partner_id, no_figures) if eligible else no_figures
-            results = [
-                advance_target(figure[measure_index], tiers, tier_mode, figure[1], cap, advance_mode,
-                               advance_rate, rounding)
-                for figure in to_date
-            ]
+            group = pool.group_of.get(partner_id) if pool else None
+            member_pooled = group is not None and not pool.head_payout
+            own_tiers = [False] * len(advance_periods)
+            if member_pooled and eligible:
+                # the group's year to date decides the tier reached so far; the member earns its
+                # own year to date at that rate, never less than its own tier gives
+                pairs = pooled_advance_targets(
+                    [(figure[measure_index], figure[1]) for figure in to_date],
+                    [figures_to_date[measure_index] for figures_to_date in group_to_date[group.key]],
+                    tiers, tier_mode, cap, advance_mode, advance_rate, rounding)
+                results = [result for result, _pooled in pairs]
+                own_tiers = [not pooled for _result, pooled in pairs]
+            else:
+                results = [
+                    advance_target(figure[measure_index], tiers, tier_mode, figure[1], cap, advance_mode,
+                                   advance_rate, rounding)
+                    for figure in to_date
+                ]
             frozen = []
             for period in advance_periods:
                 rows = records.get(period.date_start, [])
@@ -3423,7 +3539,7 @@ class RebatePolicy(models.Model):
                 else:
                     frozen.append(None)
             steps = plan_advances([result.amount for result in results], frozen)
-            for period, figure, result, step in zip(advance_periods, to_date, results, steps):
+            for index, (period, figure, result, step) in enumerate(zip(advance_periods, to_date, results, steps)):
                 if step.frozen:
                     continue
                 draft = records.get(period.date_start, [None])[0]
@@ -3439,7 +3555,9 @@ class RebatePolicy(models.Model):
                     "cost_amount": 0.0, "previous_cost_amount": 0.0,
                 }
                 keep = bool(step.amount) or (bool(figure[0]) and track_progress)
-                place(draft, values, keep, partner_id=partner_id, date_start=period.date_start,
+                pool_values = pool.year_record_values(partner_id, group_to_date, member_to_date, index,
+                                                      own_tiers[index]) if pool else None
+                place(draft, values, keep, pool_values, partner_id=partner_id, date_start=period.date_start,
                       date_end=period.date_end, revision=0, kind="advance")
             # the year-end settlement
             finals = records.get("final", [])
@@ -3447,8 +3565,14 @@ class RebatePolicy(models.Model):
                 continue
             partner_figures = figures.get(partner_id, {})
             base = (partner_figures["base_amount"], partner_figures["base_qty"]) if eligible else (ZERO, ZERO)
-            year_result = compute_rebate(base[1 if self.basis == "quantity" else 0], tiers, tier_mode, base[0],
-                                         cap, rounding)
+            own_tier = False
+            if member_pooled and eligible:
+                year_result, pooled = pooled_rebate(base[1 if self.basis == "quantity" else 0], base[0],
+                                                    pool.measure(group), tiers, tier_mode, cap, rounding)
+                own_tier = not pooled
+            else:
+                year_result = compute_rebate(base[1 if self.basis == "quantity" else 0], tiers, tier_mode, base[0],
+                                             cap, rounding)
             advanced = advanced_total(steps)
             values = self._record_values(year_result, base)
             values.update(
@@ -3472,27 +3596,41 @@ class RebatePolicy(models.Model):
                     or float_compare(values["base_qty"], 0, precision_digits=6))
                 revision = max(row["revision"] for row in finals) + (0 if draft else 1)
             else:
-                keep = (eligible and (year_result.amount > 0 or track_progress)) or bool(advanced)
+                # a pooled member keeps its record of the year: it shows its group's progress
+                keep = (eligible and (year_result.amount > 0 or track_progress or member_pooled)) or bool(advanced)
                 revision = 0
-            place(draft, values, keep, partner_id=partner_id, date_start=date_start, date_end=date_end,
+            pool_values = pool.year_record_values(partner_id, group_to_date, member_to_date, None, own_tier) \
+                if pool else None
+            place(draft, values, keep, pool_values, partner_id=partner_id, date_start=date_start, date_end=date_end,
                   revision=revision, kind="final")
         Record.browse(to_unlink).unlink()
         Record._write_estimates([(Record.browse(record_id), values) for record_id, values in to_write])
-        return Record._create_estimates(to_create)
+        created = Record._create_estimates(to_create)
+        if pool:
+            if pool_created:
+                # the records paid to a head, just inserted: their members' bases and relation rows
+                self.env.cr.execute(SQL(
+                    "SELECT id, partner_id, date_start, kind FROM rebate_record WHERE id = ANY(%s)", created.ids))
+                ids = {(partner_id, day, kind): record_id for record_id, partner_id, day, kind in self.env.cr.fetchall()}
+                pool_updates += [(ids[key], values) for key, values in pool_created if key in ids]
+            self._pool_write_advance_records(pool_updates)
+        return created
 
-    def _advance_record_rows(self, date_start, date_end, partner_ids=None):
+    def _advance_record_rows(self, date_start, date_end, partner_ids=None, with_pool=False):
         """The advances and year-end settlements of a year (of ``partner_ids`` when given) as
-        dicts of their ``RECORD_FIELDS`` and id, from one query."""
+        dicts of their ``RECORD_FIELDS`` and id (and group figures, ``with_pool``), from one
+        query."""
         self.ensure_one()
         Record = self.env["rebate.record"]
         Record.check_access("read")
-        Record.flush_model(RECORD_FIELDS)
+        columns = (*RECORD_FIELDS, *POOL_FIGURES) if with_pool else RECORD_FIELDS
+        Record.flush_model(columns)
         self.env.cr.execute(SQL(
             """SELECT id, %s FROM rebate_record
                 WHERE policy_id = %s AND date_start BETWEEN %s AND %s AND kind IN ('advance', 'final') %s""",
-            SQL(", ").join(SQL.identifier(name) for name in RECORD_FIELDS), self.id, date_start, date_end,
+            SQL(", ").join(SQL.identifier(name) for name in columns), self.id, date_start, date_end,
             SQL("AND partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()))
-        names = ("id", *RECORD_FIELDS)
+        names = ("id", *columns)
         return [dict(zip(names, row)) for row in self.env.cr.fetchall()]
 
     def _advance_fresh_years(self, periods, work, open_from):

@@ -224,6 +224,10 @@ class RebateProjectionMixin(models.AbstractModel):
         """A yearly rebate paid in advances: what was advanced this year, and what the year-end
         settlement would pay (or take back) on the projected year."""
         year = Period(values["period_start"], values["period_end"], policy.period, 0)
+        pool = values.get("pool")
+        if pool and pool["payout"] == "head" and pool["head_id"]:
+            # group volume paid to the head: the head's advances are the group's
+            partner = self.env["res.partner"].browse(pool["head_id"])
         advanced = sum(policy._advance_year_records(partner, year).filtered(
             lambda r: r.kind == "advance").mapped("amount"))
         left = float(values["projected_amount"]) - advanced

@@ -65,6 +65,7 @@ from . import test_record_paid
 from . import test_record_overlap
 from . import test_record_pool
 from . import test_record_pool_incremental
+from . import test_record_pool_advance
 from . import test_record_advance
 from . import test_policy_combined_terms
 from . import test_review13

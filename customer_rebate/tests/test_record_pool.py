@@ -221,12 +221,15 @@ class TestPolicyPoolTerms(PoolCommon):
                                            pool_payout="head"))
 
     def test_terms_of_other_parts_not_combined_with_pooling_are_refused(self):
-        """Pooling is not built with a paid basis, advances or most-favourable overlaps: refused
-        (each checked where its part's field exists)."""
-        combinations = [("invoice_basis", {"invoice_basis": "paid"}, "counted once paid"),
-                        ("advance_period", {"period": "year", "advance_period": "quarter"}, "advances"),
-                        ("overlap_rule", {"combinable": False, "overlap_rule": "favourable"}, "more favourable")]
+        """Pooling is not built with a paid basis or most-favourable overlaps: refused (each
+        checked where its part's field exists). Advances within the year are pooled
+        (test_record_pool_advance.py): accepted."""
         Policy = self.env["rebate.policy"]
+        advances = {"period": "year", "advance_period": "quarter", "advance_rate": 3.0}
+        Policy.new(dict(advances, name="Pooled", pool_mode="parent"))._check_pool_combinations()
+        self.assertTrue(self.create_policy(pool_mode="parent", **advances).advance_period)
+        combinations = [("invoice_basis", {"invoice_basis": "paid"}, "counted once paid"),
+                        ("overlap_rule", {"combinable": False, "overlap_rule": "favourable"}, "more favourable")]
         present = [combination for combination in combinations if combination[0] in Policy._fields]
         if not present:
             self.skipTest("none of the other parts' terms is installed")

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from ..engine import compute_rebate, pooled_rebate
 from ..engine.rounding import ZERO
 
+# the group figures of a record, written by the computation
+POOL_FIGURES = ("pool_key", "pool_name", "pool_head_id", "pool_base_amount", "pool_base_qty", "pool_member_count",
+                "pool_own_tier", "pool_member_bases")
+
 
 @dataclass
 class PoolGroup:
@@ -35,6 +39,7 @@ class RebatePolicyPool:
         self.group_of = group_of  # {member partner id: PoolGroup}
         self.head_payout = policy.pool_payout == "head"
         self.own_tier = set()
+        self.to_date_members = {}  # {(group key, advance index): {member id: (amount, quantity)}}
 
     def record_values(self, partner_id):
         """The group figures of ``partner_id``'s record (none for a member whose head is paid)."""
@@ -53,6 +58,39 @@ class RebatePolicyPool:
 
     def measure(self, group):
         return group.base_qty if self.policy.basis == "quantity" else group.base_amount
+
+    def year_record_values(self, partner_id, group_to_date, member_to_date, index=None, own_tier=False):
+        """The group figures (every ``POOL_FIGURES``, None outside a group) of a record of a year
+        paid in advances: the year-end settlement's (``index`` None: the group's year) or the
+        advance's of the ``index``-th advance period (the group's year to date at its end, from
+        ``group_to_date``; the members who bought by then, from ``member_to_date``). A record
+        paid to the head keeps what each member bought, as computed."""
+        group = self.group_of.get(partner_id)
+        if group is None or (self.head_payout and partner_id != group.head_id):
+            return dict.fromkeys(POOL_FIGURES)
+        if index is None:
+            amount, qty, members = group.base_amount, group.base_qty, group.member_bases
+        else:
+            _lines, amount, qty = group_to_date[group.key][index]
+            members = self.to_date_members.get((group.key, index))
+            if members is None:  # once per group and advance period, not per member
+                members = self.to_date_members[(group.key, index)] = {
+                    member_id: (member_to_date[member_id][index][1], member_to_date[member_id][index][2])
+                    for member_id in group.contributors
+                    if member_to_date.get(member_id) and member_to_date[member_id][index][0]
+                }
+        return {
+            "pool_key": group.key,
+            "pool_name": group.name,
+            "pool_head_id": group.head_id or None,
+            "pool_base_amount": float(amount),
+            "pool_base_qty": float(qty),
+            "pool_member_count": len(members),
+            "pool_own_tier": bool(own_tier),
+            "pool_member_bases": {
+                str(member_id): [float(figures[0]), float(figures[1])] for member_id, figures in sorted(members.items())
+            } if self.head_payout else None,
+        }
 
     def rebate(self, partner_id, base, measure_index, tiers, mode, cap, rounding):
         group = self.group_of.get(partner_id)
