@@ -39,8 +39,8 @@ class RebatePolicyPortal(RebatePortal):
         the order (what the customer has bought so far in the period)."""
         Projection = request.env["rebate.projection.mixin"].sudo().with_context(lang=request.env.user.lang)
         return [
-            (policy, Projection._project_rebate_policy(policy.with_context(lang=request.env.user.lang),
-                                                       partner, today, []))
+            (policy, Projection._rebate_projection_for_customer(Projection._project_rebate_policy(
+                policy.with_context(lang=request.env.user.lang), partner, today, [])))
             for policy in policies
         ]
 

@@ -441,6 +441,9 @@ class RebatePolicy(models.Model):
             return self.env._("%(period)s units bought", period=period)
         return self.env._("%(period)s purchases", period=period)
 
+    # the terms in words are in the reader's language: a statement printed for customers of two
+    # languages reads each one's
+    @api.depends_context("lang")
     @api.depends(
         "tier_ids.threshold", "tier_ids.rate", "tier_ids.fixed_amount", "amount_type", "tier_mode",
         "basis", "period", "cap_amount", "currency_id", "min_seniority_months", "invoice_basis",

@@ -143,6 +143,36 @@ class RebateProjectionMixin(models.AbstractModel):
                 "This rebate cannot be projected: check the policy's terms (details in the server log)."),
         }
 
+    def _get_rebate_projections_for_customer(self):
+        """The projections as the customer reads them, on the printed order or invoice (see
+        ``_rebate_projection_for_customer``)."""
+        return [self._rebate_projection_for_customer(values) for values in self._get_rebate_projections()]
+
+    @api.model
+    def _rebate_projection_for_customer(self, values):
+        """What a customer may read of a projection: where a tag pools customers that are not
+        one company, a member is told the tier its group reached and where the next one starts,
+        never how much the others bought nor the gap that would tell it (as on its statement)."""
+        pool = values.get("pool")
+        if not pool or not pool["key"].startswith("tag:") or pool["payout"] == "head":
+            return values
+        policy = values["policy"]
+        index = values["tier_index"]
+        if index is None:
+            pool_text = self.env._("Pooled with the customers of %(group)s: together below the first tier",
+                                   group=pool["name"])
+        else:
+            pool_text = self.env._(
+                "Pooled with the customers of %(group)s: together they reached tier %(number)s (≥ %(threshold)s)",
+                group=pool["name"], number=index + 1,
+                threshold=policy._format_measure(float(policy._engine_tiers()[index].threshold)))
+        next_text = self.env._(
+            "The next tier starts at %(threshold)s, reached together with the customers of %(group)s",
+            threshold=policy._format_measure(float(values["next_threshold"])), group=pool["name"],
+        ) if values.get("next_threshold") is not None else ""
+        return dict(values, pool_text=pool_text, next_text=next_text, gap=None,
+                    pool={key: pool[key] for key in ("key", "name", "head_id", "payout")})
+
     def _rebate_figures_visible(self):
         """Whether the current user may see this document's customer's rebate standing: an
         internal user of the document's company, and, where the company keeps rebate users to

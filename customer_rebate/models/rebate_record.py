@@ -4,10 +4,13 @@
 import json
 from collections import defaultdict
 
+from babel.dates import format_skeleton
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date, formatLang
+from odoo.tools.misc import babel_locale_parse, get_lang
 
 from ..engine import period_containing
 from ..tools.entries import signed_line
@@ -148,8 +151,9 @@ class RebateRecord(models.Model):
             record.period_label = record._period_label()
 
     def _period_label(self):
-        """The calendar period's name (a quarter written as list group headers write it), or the
-        record's dates when the policy's own dates cut the period short."""
+        """The calendar period's name as the reader's language writes it (CLDR's skeletons: "Q3
+        2026", "2026年第3季度"; "Jul 2026", "2026年7月"), or the record's dates when the policy's own
+        dates cut the period short."""
         self.ensure_one()
         if not self.date_start:
             return ""
@@ -159,14 +163,15 @@ class RebateRecord(models.Model):
             whole = period_containing(kind, day, day.replace(month=1, day=1))
             if (whole.date_start, whole.date_end) != (self.date_start, self.date_end):
                 kind = "window"
+        locale = babel_locale_parse(get_lang(self.env).code)
         if kind == "month":
-            return format_date(self.env, day, date_format="MMM y")
+            return format_skeleton("yMMM", day, locale=locale)
         if kind == "quarter":
-            return format_date(self.env, day, date_format="QQQ yyyy")
+            return format_skeleton("yQQQ", day, locale=locale)
         if kind == "half_year":
             return self.env._("H%(half)s %(year)s", half=(day.month - 1) // 6 + 1, year=day.year)
         if kind == "year":
-            return str(day.year)
+            return format_skeleton("y", day, locale=locale)
         return self.env._("%(start)s – %(end)s", start=format_date(self.env, self.date_start),
                           end=format_date(self.env, self.date_end))
 
@@ -180,6 +185,7 @@ class RebateRecord(models.Model):
                 label = self.env._("%(record)s (adjustment %(number)s)", record=label, number=record.revision)
             record.display_name = label
 
+    @api.depends_context("lang")
     @api.depends("base_amount", "base_qty", "tier_id", "rate", "amount", "period_label", "revision")
     def _compute_computation(self):
         for record in self:
@@ -767,7 +773,8 @@ class RebateRecord(models.Model):
                 "Rebate of the year %(year)s; advances paid %(advanced)s → left to settle %(left)s",
                 year=money(self.year_rebate_amount), advanced=money(self.advanced_amount),
                 left=money(self.amount))
-            text = self.env._("%(year)s. %(settlement)s", year=year.rsplit(" → ", 1)[0], settlement=text)
+            # the year's rule without its amount (Chinese writes the arrow without a space before it)
+            text = self.env._("%(year)s. %(settlement)s", year=year.rsplit("→", 1)[0].rstrip(), settlement=text)
         if self.pool_key:
             # group volume: the group's year (to date) that decided the tier
             text = self.env._("%(rule)s; %(group)s", rule=text, group=self._pool_text())

@@ -191,6 +191,15 @@ class TestRecordPoolAdvance(PoolAdvanceCommon):
                           (140000.0, policy.tier_ids.browse(), 0.0, 4200.0, -4200.0)])
         self.assertEqual(finals[0].pool_base_amount, 390000.0)
         self.assertIn("below the first tier", finals[0].computation)
+        # the year's rule without its amount, then the settlement, then the group once — in
+        # Chinese too, where the arrow has no space before it
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_rebate"], ["zh_CN"])
+        english, chinese = finals[0].computation, finals[0].with_context(lang="zh_CN").computation
+        self.assertEqual(english.count("Group Key Accounts"), 1, english)
+        self.assertEqual(english.count("→"), 1, english)
+        self.assertEqual(chinese.count("集团Key Accounts"), 1, chinese)
+        self.assertEqual(chinese.count("→"), 1, chinese)
         self.assertEqual([member.rebate_to_recover for member in self.members], [6000.0, 4800.0, 4200.0],
                          "every advance paid is owed back")
         first = self.members[0]
@@ -198,6 +207,10 @@ class TestRecordPoolAdvance(PoolAdvanceCommon):
         settlement = finals[0].settlement_id
         settlement.action_done()
         self.assertEqual((settlement.move_id.move_type, settlement.move_id.amount_total), ("out_invoice", 6000.0))
+        statement = self.env["ir.actions.report"]._render_qweb_html(
+            "customer_rebate.action_report_rebate_record", finals[0].ids)[0].decode()
+        self.assertIn("Recovered by invoice", statement)
+        self.assertNotIn("Credit Note", statement.split("Payout:")[1][:300])
         receivable = first.property_account_receivable_id
         self.assertEqual(self.account_balance(receivable, first), 140000.0,
                          "the advances credited and the recovery invoice debited cancel out")

@@ -191,6 +191,42 @@ class TestReviewPoolPortal(RebateCommon):
         # the rebate user still reads the group's figures
         self.assertIn("Group Key Accounts (2 customers): 120,000.00", record.with_user(self.rebate_user).computation)
 
+    def test_tag_member_quotation_and_invoice_print_the_tier_not_the_others_purchases(self):
+        """The printed quotation and invoice of a tag member (and its portal progress) say that
+        its group reached tier 1 and where tier 2 starts, never the group's 120,000 + 5,000 nor the
+        75,000 still missing, which would tell it what the others bought; the form box of the
+        salesperson keeps the group's figures."""
+        tag = self.env["res.partner.category"].create({"name": "Key Accounts"})
+        members = self.env["res.partner"].create([
+            {"name": f"Dealer {x}", "is_company": True, "category_id": [Command.set(tag.ids)]} for x in "AB"])
+        self.invoice(members[0], "2026-02-10", 30000.0)
+        self.invoice(members[1], "2026-02-10", 90000.0)
+        policy = self.create_policy(tiers=((100000.0, 5.0), (200000.0, 6.0)), pool_mode="tag",
+                                    pool_category_ids=[Command.set(tag.ids)])
+        policy.action_activate()
+        with freeze_time("2026-03-15"):
+            order = self.env["sale.order"].create({
+                "partner_id": members[0].id,
+                "order_line": [Command.create({"product_id": self.goods.id, "product_uom_qty": 50.0, "price_unit": 100.0})],
+            })
+            html = self.env["ir.actions.report"]._render_qweb_html("sale.action_report_saleorder", order.ids)[0].decode()
+            invoice = self.invoice(members[0], "2026-03-15", 5000.0)
+            invoice_html = self.env["ir.actions.report"]._render_qweb_html(
+                "account.account_invoices", invoice.ids)[0].decode()
+            internal = order.rebate_projection_html
+            progress = self.env["rebate.projection.mixin"]._rebate_projection_for_customer(
+                self.env["rebate.projection.mixin"]._project_rebate_policy(policy, members[0], order.date_order.date(), []))
+        for printed in (html, invoice_html):
+            self.assertIn("Pooled with the customers of Key Accounts: together they reached tier 1", printed)
+            self.assertIn("The next tier starts at 200,000.00, reached together with the customers of Key Accounts",
+                          printed)
+            for figure in ("120,000.00", "125,000.00", "130,000.00", "90,000.00", "75,000.00", "70,000.00"):
+                self.assertNotIn(figure, printed)
+        self.assertNotIn("gap", {key for key, value in progress.items() if value is not None})
+        self.assertNotIn("base_amount", progress["pool"])
+        # (read after the invoice was posted: the group has 125,000.00 to date)
+        self.assertIn("Group Key Accounts to date: 125,000.00", internal, "the salesperson's box keeps the figures")
+
 
 @tagged("post_install", "-at_install")
 class TestReviewOverlapMixedRules(RebateCommon):
