@@ -280,7 +280,36 @@ class RebateRecord(models.Model):
         records = self.browse(row[0] for row in self.env.cr.fetchall())
         # the ORM did not see these rows: drop what it may hold of the policies' record lists
         self.env["rebate.policy"].invalidate_model(["record_ids"])
+        self._analyze_after_inserts(len(records))
         return records
+
+    # rows inserted in one transaction before the table's statistics are refreshed (at least)
+    ANALYZE_MIN_ROWS = 20000
+
+    @api.model
+    def _analyze_after_inserts(self, count):
+        """Refresh the planner's statistics of the records after a transaction inserted many of
+        them (a catch-up, a complete recomputation): autovacuum only sees committed rows, and a
+        table that the statistics still call empty made PostgreSQL read all of it for each bulk
+        UPDATE of a few estimates (a nested loop or a hash over every row, 10–15 s a statement).
+        As autovacuum does, when the rows inserted reach a fifth of the table (and
+        ``ANALYZE_MIN_ROWS``); SKIP_LOCKED: never waits for another ANALYZE."""
+        cr = self.env.cr
+        # the transaction's count and the next count that asks the table's size: the data of the
+        # commit's callbacks, cleared at commit and rollback
+        data = cr.postcommit.data
+        key, next_key = "customer_rebate.records_inserted", "customer_rebate.records_next_analyze"
+        inserted = data[key] = data.get(key, 0) + count
+        if inserted < data.get(next_key, self.ANALYZE_MIN_ROWS):
+            return
+        cr.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = 'rebate_record'::regclass")
+        threshold = max(self.ANALYZE_MIN_ROWS, cr.fetchone()[0] / 5)
+        if inserted >= threshold:
+            cr.execute("ANALYZE (SKIP_LOCKED) rebate_record")
+            data[key] = 0
+            cr.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = 'rebate_record'::regclass")
+            threshold = max(self.ANALYZE_MIN_ROWS, cr.fetchone()[0] / 5)
+        data[next_key] = threshold
 
     @api.model
     def _write_estimates(self, updates):
@@ -296,25 +325,26 @@ class RebateRecord(models.Model):
         updates = [(record, values) for record, values in updates if not record.settlement_id]
         if not updates:
             return
-        casts = {"tier_id": "int"}
-        rows = [
-            SQL("(%s, %s)", record.id, SQL(", ").join(
-                SQL(f"%s::{casts.get(column, 'numeric')}", None if value is False else value)
-                for column, value in ((column, values.get(column, ESTIMATE_DEFAULTS.get(column)))
-                                      for column in ESTIMATE_FIGURES)))
-            for record, values in updates
-        ]
         self.env.cr.execute(SQL(
             """UPDATE rebate_record AS record SET %s, write_uid = %s, write_date = NOW() AT TIME ZONE 'UTC'
-                 FROM (VALUES %s) AS figures(id, %s)
+                 FROM unnest(%s, %s) AS figures(id, %s)
                 WHERE record.id = figures.id""",
             SQL(", ").join(SQL("%s = figures.%s", SQL.identifier(column), SQL.identifier(column))
                            for column in ESTIMATE_FIGURES),
             self.env.uid,
-            SQL(", ").join(rows),
+            self._estimate_column_array("id", [record.id for record, _values in updates]),
+            SQL(", ").join(self._estimate_column_array(column, [
+                values.get(column, ESTIMATE_DEFAULTS.get(column)) for _record, values in updates])
+                for column in ESTIMATE_FIGURES),
             SQL(", ").join(SQL.identifier(column) for column in ESTIMATE_FIGURES)))
         self.browse(record.id for record, _values in updates).invalidate_recordset(
             [*ESTIMATE_FIGURES, "write_uid", "write_date"])
+
+    @api.model
+    def _estimate_column_array(self, column, values):
+        """``values`` of one column as a typed SQL array (False as NULL), for the bulk writes."""
+        return SQL("%s::%s", [None if value is False else value for value in values],
+                   SQL(f"{self._fields[column].column_type[0]}[]"))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_confirmed(self):

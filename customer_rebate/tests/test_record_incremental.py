@@ -292,6 +292,56 @@ class TestRecordScans(RebateCommon):
              "last_year_base_amount": 50000.0, "amount": 6500.0},
         ])
 
+    def test_policies_of_the_same_lines_share_their_reads(self):
+        """A second policy over the same journal items (company, products), here limited to one
+        customer, takes its sums per customer from what the first policy read in the same run."""
+        customer_a, customer_b = self.customer_a, self.customer_b
+        self.invoice(customer_a, "2026-02-10", 120000.0)  # 5 % of 120,000 = 6,000
+        self.invoice(customer_b, "2026-02-20", 110000.0)  # 5 % of 110,000 = 5,500
+        self.invoice(customer_a, "2025-11-10", 10000.0)  # Q4 2025: Q1's period before
+        scoped = self.create_policy(name="Customer A only", partner_ids=[Command.set(customer_a.ids)])
+        policies = self.policy | scoped
+        policies.action_activate()
+        calls = []
+        original = type(self.policy)._range_figures
+
+        def spy(self_, needs, partner_ids=None):
+            calls.append((self_.id, list(needs)))
+            return original(self_, needs, partner_ids)
+
+        with patch(f"{POLICY_CLASS}._range_figures", spy):
+            policies._compute_records("2026-01-01", "2026-03-31")
+        self.assertEqual(calls, [(self.policy.id, [quarter(2026, 1), quarter(2025, 4), quarter(2025, 1)])],
+                         "the scoped policy reads no sums of its own")
+        self.assertRecordValues(self.records(scoped), [
+            {"partner_id": customer_a.id, "base_amount": 120000.0, "previous_base_amount": 10000.0,
+             "amount": 6000.0},
+        ])
+        self.assertRecordValues(self.records(), [
+            {"partner_id": customer_a.id, "base_amount": 120000.0, "previous_base_amount": 10000.0,
+             "amount": 6000.0},
+            {"partner_id": customer_b.id, "base_amount": 110000.0, "previous_base_amount": 0.0, "amount": 5500.0},
+        ])
+
+    def test_statistics_refreshed_after_many_inserts(self):
+        """A transaction that inserted many records (at least ``ANALYZE_MIN_ROWS`` and a fifth of
+        the table) refreshes the planner's statistics of the table, which autovacuum cannot see
+        before the commit; below that it only counts them."""
+        Record, cr = self.env["rebate.record"], self.env.cr
+        key = "customer_rebate.records_inserted"
+        cr.postcommit.data.pop(key, None)
+        cr.postcommit.data.pop("customer_rebate.records_next_analyze", None)
+        Record._analyze_after_inserts(Record.ANALYZE_MIN_ROWS - 1)
+        self.assertEqual(cr.postcommit.data[key], Record.ANALYZE_MIN_ROWS - 1, "counted, no ANALYZE yet")
+        self.invoice(self.customer_a, "2026-02-10", 120000.0)
+        self.policy.action_activate()
+        self.policy._compute_records("2026-01-01", "2026-03-31")  # one record: the minimum reached
+        self.assertEqual(cr.postcommit.data[key], 0, "the statistics were refreshed")
+        cr.execute("SELECT reltuples::int, (SELECT COUNT(*) FROM rebate_record) FROM pg_class "
+                   "WHERE oid = 'rebate_record'::regclass")
+        reltuples, count = cr.fetchone()
+        self.assertEqual(reltuples, count, "the statistics count the rows this transaction inserted")
+
     def test_day_of_changes_read_in_one_aggregate(self):
         customer_a, customer_b = self.customer_a, self.customer_b
         self.invoice(customer_a, "2026-02-10", 120000.0)

@@ -39,7 +39,31 @@ class ComputeRun:
         self._ranges = {}
 
     def ranges_for(self, policy, needs):
-        cached = self._ranges.setdefault(policy.id, {})
+        """The sums per date range of ``needs`` for every customer of the policy, from what the run
+        read already where it can: the policy's own earlier periods, or another policy of the same
+        lines (company, products, exclusions; ``_shared_ranges_key``), whose sums per customer
+        hold this one's — a policy scoped to some customers keeps theirs."""
+        shared = policy._shared_ranges_key(needs)
+        if shared is None:
+            return self._read_ranges(policy.id, policy, needs)
+        if not policy._has_partner_scope():
+            return self._read_ranges(shared, policy, needs)
+        # a scoped policy never reads every customer, but takes them from the shared ranges
+        scope = set(policy._scope_partner_ids())
+        found, result, rest = self._ranges.get(shared, {}), {}, {}
+        for date_range, measures in needs.items():
+            entry = found.get(date_range)
+            if entry is not None and measures <= entry[0]:
+                result[date_range] = {partner_id: values for partner_id, values in entry[1].items()
+                                      if partner_id in scope}
+            else:
+                rest[date_range] = measures
+        if rest:
+            result.update(self._read_ranges(policy.id, policy, rest, oldest=min(start for start, _end in needs)))
+        return result
+
+    def _read_ranges(self, key, policy, needs, oldest=None):
+        cached = self._ranges.setdefault(key, {})
         missing = {
             date_range: measures for date_range, measures in needs.items()
             if date_range not in cached or not measures <= cached[date_range][0]
@@ -47,7 +71,7 @@ class ComputeRun:
         if missing:
             for date_range, figures in policy._range_figures(missing).items():
                 cached[date_range] = (frozenset(missing[date_range]), figures)
-        oldest = min(start for start, _end in needs)
+        oldest = oldest or min(start for start, _end in needs)
         for date_range in [date_range for date_range in cached if date_range[1] < oldest]:
             del cached[date_range]
         return {date_range: cached[date_range][1] for date_range in needs}
