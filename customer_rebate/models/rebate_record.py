@@ -169,7 +169,10 @@ class RebateRecord(models.Model):
         if kind == "quarter":
             return format_skeleton("yQQQ", day, locale=locale)
         if kind == "half_year":
-            return self.env._("H%(half)s %(year)s", half=(day.month - 1) // 6 + 1, year=day.year)
+            # two sentences, not a number: Chinese names the halves (上半年, 下半年)
+            if day.month <= 6:
+                return self.env._("H1 %(year)s", year=day.year)
+            return self.env._("H2 %(year)s", year=day.year)
         if kind == "year":
             return format_skeleton("y", day, locale=locale)
         return self.env._("%(start)s – %(end)s", start=format_date(self.env, self.date_start),

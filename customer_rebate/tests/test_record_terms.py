@@ -154,3 +154,29 @@ class TestRecordScopeDomains(RebateCommon):
         policy.action_compute()
         record = self.records(policy)
         self.assertEqual((record.base_amount, record.amount), (700.0, 70.0))
+
+
+@tagged("post_install", "-at_install")
+class TestRecordPeriodLabels(RebateCommon):
+    """A period is named as its reader's language names it: "Q3 2026" and "2026年第3季度", not
+    "3季度 2026"; the halves of a year by name in Chinese."""
+
+    def label(self, period, date_start, date_end, lang):
+        policy = self.create_policy(period=period)
+        record = self.env["rebate.record"].new({
+            "policy_id": policy.id, "date_start": date_start, "date_end": date_end, "kind": "period"})
+        return record.with_context(lang=lang)._period_label()
+
+    def test_labels_in_english_and_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_rebate"], ["zh_CN"])
+        cases = [
+            ("quarter", "2026-07-01", "2026-09-30", "Q3 2026", "2026年第3季度"),
+            ("month", "2026-07-01", "2026-07-31", "Jul 2026", "2026年7月"),
+            ("half_year", "2026-01-01", "2026-06-30", "H1 2026", "2026年上半年"),
+            ("half_year", "2026-07-01", "2026-12-31", "H2 2026", "2026年下半年"),
+            ("year", "2026-01-01", "2026-12-31", "2026", "2026年"),
+        ]
+        for period, start, end, english, chinese in cases:
+            self.assertEqual(self.label(period, start, end, "en_US"), english)
+            self.assertEqual(self.label(period, start, end, "zh_CN"), chinese)
