@@ -1322,9 +1322,10 @@ class RebatePolicy(models.Model):
         self.ensure_one()
         if self.invoice_basis == "paid" or not self._overlap_exclusion_domain(list(needs)).is_true():
             return None
-        products = self._scope_product_ids()
-        return ("lines", self.company_id.id, None if products is None else tuple(sorted(products)),
-                tuple(sorted(self._excluded_product_ids())))
+        # the scope as the policy states it (products, categories with their children), not the
+        # ids it stands for: no search for the key, and equal terms read the same lines
+        return ("lines", self.company_id.id, tuple(sorted(self.product_ids.ids)),
+                tuple(sorted(self.product_category_ids.ids)), tuple(sorted(self._excluded_product_ids())))
 
     def _period_ranges(self, period):
         before, last_year = previous_period(period), same_period_last_year(period)
@@ -2929,17 +2930,15 @@ class RebatePolicy(models.Model):
         self._check_pool_combinations()
 
     def _check_pool_combinations(self):
-        """Group volume is not built together with some terms of issue 13's other parts (they are
-        read only where their fields exist): a paid basis, and exclusive policies decided by what
-        is more favourable to the customer. Each is refused, not guessed. (Advances within the
+        """Group volume is not built together with some terms of issue 13's other parts: a paid
+        basis, and exclusive policies decided by what is more favourable to the customer. Each is refused, not guessed. (Advances within the
         year are pooled: the group's year to date decides the tier, see
         ``_compute_advance_records``.)"""
         for policy in self.filtered(lambda p: p.pool_mode != "none"):
             refused = []
-            if "invoice_basis" in policy._fields and policy.invoice_basis == "paid":
+            if policy.invoice_basis == "paid":
                 refused.append(self.env._("invoices counted once paid"))
-            if "overlap_rule" in policy._fields and "combinable" in policy._fields \
-                    and not policy.combinable and policy.overlap_rule == "favourable":
+            if not policy.combinable and policy.overlap_rule == "favourable":
                 refused.append(self.env._("exclusive overlaps decided by what is more favourable to the customer"))
             if refused:
                 raise ValidationError(self.env._(
@@ -3478,8 +3477,8 @@ class RebatePolicy(models.Model):
         bases = self._senior_bases(figures, date_start)
         if self._has_partner_scope():
             self._record_outside_period(year, partner_ids, queued)
-        # group volume: the group's year and year to date decide the tier
-        # of every member (or the head is paid the group's: its rows replace the members')
+        # group volume: the group's year and year to date decide the tier of every member (or the
+        # head is paid the group's: its rows replace the members')
         pool = self._pool_period(figures, bases, partner_ids) if self.pool_mode != "none" else None
         group_to_date, member_to_date = self._pool_year_to_date(pool, year_to_date, len(advance_periods)) \
             if pool else ({}, {})

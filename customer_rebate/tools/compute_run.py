@@ -28,13 +28,14 @@ def compute_run():
 class ComputeRun:
     """What one run of ``_compute_records`` read: ``prefetched`` figures per (policy, period
     start, customers) of an incremental run, and the sums per date range over every customer
-    (``_ranges``, per policy) that the following periods reuse — a quarter's own range is the next
+    (``_ranges``, per policy, or per ``_shared_ranges_key`` for policies over the same journal
+    items) that the following periods and policies reuse — a quarter's own range is the next
     quarter's period before and next year's last year. Only ranges not older than the last year
     of the period being computed are kept."""
 
     def __init__(self):
         self.prefetched = {}
-        self.memo = {}  # the policies' scopes: ("partners" or "products", policy id) -> ids
+        self.memo = {}  # the policies' scopes as ids (("partners" or "products", policy id) -> ids)
         self.first_dates = {}  # {company id: {partner id: date of the first invoice or None}}
         self._ranges = {}
 
