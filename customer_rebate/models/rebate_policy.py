@@ -2593,16 +2593,17 @@ class RebatePolicy(models.Model):
             return SQL(", ").join(columns), SQL("%s.partner_id", terms["line"])
 
         rows = self[0]._line_figures_query(Domain.OR(domains), ranges, build)
-        bases = {policy.id: {} for policy in self}
+        # the policies' terms read once, not once per row (one row per customer)
+        policies = [(index, policy.id, policy.basis == "quantity") for index, policy in enumerate(self)]
+        bases = {policy_id: {} for _index, policy_id, _quantity in policies}
         for partner_id, *sums in rows:
             if not partner_id:
                 continue
-            for index, policy in enumerate(self):
+            for index, policy_id, quantity in policies:
                 amount, qty = sums[2 * index], sums[2 * index + 1]
                 if amount is None:  # none of this policy's lines
                     continue
-                bases[policy.id][partner_id] = (
-                    to_decimal(amount), to_decimal(qty or 0) if policy.basis == "quantity" else ZERO)
+                bases[policy_id][partner_id] = (to_decimal(amount), to_decimal(qty or 0) if quantity else ZERO)
         return bases
 
     def _overlap_takers(self, ranges, partner_ids=None):
@@ -2816,17 +2817,20 @@ class RebatePolicy(models.Model):
             return SQL(", ").join(columns), SQL(", ".join(str(position) for position in range(1, len(self) + 3)))
 
         rows = self[0]._line_figures_query(Domain.OR(gross), ranges, build)
-        attribution = {policy.id: defaultdict(dict) for policy in self}
+        # plain ids in the loop over the rows (tens of thousands): no recordset per row
+        policy_ids = self.ids
+        attribution = {policy_id: defaultdict(dict) for policy_id in policy_ids}
         for partner_id, winner, *covers_and_sums in rows:
             *covers, amount, qty = covers_and_sums
             if winner is None or not partner_id:
                 continue
-            winner_id = self[winner].id
-            for policy, covered in zip(self, covers):
-                if covered and policy.id != winner_id:
-                    before = attribution[policy.id][partner_id].get(winner_id, (ZERO, ZERO))
-                    attribution[policy.id][partner_id][winner_id] = (
-                        before[0] + to_decimal(amount or 0), before[1] + to_decimal(qty or 0))
+            winner_id = policy_ids[winner]
+            figures = (to_decimal(amount or 0), to_decimal(qty or 0))
+            for policy_id, covered in zip(policy_ids, covers):
+                if covered and policy_id != winner_id:
+                    lost = attribution[policy_id][partner_id]
+                    before = lost.get(winner_id, (ZERO, ZERO))
+                    lost[winner_id] = (before[0] + figures[0], before[1] + figures[1])
         return attribution
 
     def _overlap_attribution_of_takers(self, period, partner_ids, takers):
