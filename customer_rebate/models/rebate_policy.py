@@ -2193,16 +2193,17 @@ class RebatePolicy(models.Model):
                 "|", ("date_end", "=", False), ("date_end", ">=", policy.date_start),
                 *([("date_start", "<=", policy.date_end)] if policy.date_end else []),
             ])
-            customers, products = policy._scope_partner_ids(), policy._scope_product_ids()
-            for other in candidates:
-                other_customers, other_products = other._scope_partner_ids(), other._scope_product_ids()
-                if customers is not None and other_customers is not None \
-                        and not set(customers) & set(other_customers):
-                    continue
-                if products is not None and other_products is not None and not set(products) & set(other_products):
-                    continue
-                overlaps |= other
+            overlaps |= candidates.filtered(policy._scope_meets)
         return overlaps
+
+    def _scope_meets(self, other):
+        """Whether the customers and the products of two policies meet (an open scope meets any)."""
+        self.ensure_one()
+        for own, theirs in ((self._scope_partner_ids(), other._scope_partner_ids()),
+                            (self._scope_product_ids(), other._scope_product_ids())):
+            if own is not None and theirs is not None and not set(own) & set(theirs):
+                return False
+        return True
 
     # ------------------------------------------------------------------ worklist
 
@@ -2510,16 +2511,7 @@ class RebatePolicy(models.Model):
             "|", ("date_end", "=", False), ("date_end", ">=", date_from),
             *([("date_start", "<=", date_to)] if date_to else []),
         ])
-        customers, products = self._scope_partner_ids(), self._scope_product_ids()
-        competitors = Policy
-        for other in candidates:
-            other_customers, other_products = other._scope_partner_ids(), other._scope_product_ids()
-            if customers is not None and other_customers is not None and not set(customers) & set(other_customers):
-                continue
-            if products is not None and other_products is not None and not set(products) & set(other_products):
-                continue
-            competitors |= other
-        return competitors
+        return candidates.filtered(self._scope_meets)
 
     def _overlap_affected(self):
         """Exclusive policies whose bases move when one of these exclusive policies changes."""
