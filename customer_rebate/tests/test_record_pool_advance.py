@@ -55,6 +55,18 @@ class PoolAdvanceCommon(RebateCommon):
             if amount:
                 self.invoice(member, day, amount)
 
+    def advance_quarters(self, policy):
+        """Q1 to Q3: the quarter's purchases, the computation early in the next quarter, its
+        advances confirmed; yields (quarter start, the members' advances)."""
+        for (day, date_start), bought in zip(RUNS, QUARTERS):
+            self.buy(bought)
+            with freeze_time(day):
+                policy.action_compute()
+                advances = self.of(policy, "advance", date_start)
+                for advance in advances:
+                    advance.action_confirm()
+            yield date_start, advances
+
     def of(self, policy, kind, date_start=None):
         """The records of ``kind`` of each member (A, B, C), one per member."""
         domain = {"kind": kind, **({"date_start": date_start} if date_start else {})}
@@ -80,13 +92,7 @@ class TestRecordPoolAdvance(PoolAdvanceCommon):
         """Tier reached so far: Q1's group to date (150,000) is below 400,000, Q2's (400,000)
         reaches it, and each member is advanced its own year to date at 5 % minus what it had."""
         policy = self.yearly("tier")
-        for (day, date_start), bought in zip(RUNS, QUARTERS):
-            self.buy(bought)
-            with freeze_time(day):
-                policy.action_compute()
-                advances = self.of(policy, "advance", date_start)
-                for advance in advances:
-                    advance.action_confirm()
+        for date_start, advances in self.advance_quarters(policy):
             if date_start == Q1:
                 self.assertEqual(self.figures(advances, "base_amount", "amount"),
                                  [(60000.0, 0.0), (50000.0, 0.0), (40000.0, 0.0)], "the group is below the tier")
@@ -163,13 +169,7 @@ class TestRecordPoolAdvance(PoolAdvanceCommon):
 
     def test_the_group_falls_back_below_the_tier_after_q3_and_the_members_owe_it_back(self):
         policy = self.yearly("rate", accrual_account_id=self.accrual_account.id)
-        for (day, date_start), bought in zip(RUNS, QUARTERS):
-            self.buy(bought)
-            with freeze_time(day):
-                policy.action_compute()
-                advances = self.of(policy, "advance", date_start)
-                for advance in advances:
-                    advance.action_confirm()
+        for _start, advances in self.advance_quarters(policy):
             for advance in advances:
                 self.env["rebate.settlement"]._create_from_records(advance).action_done()
         # credit notes in November: the group's year is 390,000, below the 400,000 of the tier
