@@ -1,4 +1,4 @@
-from decimal import Decimal as D
+from decimal import ROUND_HALF_UP, Decimal as D
 
 import pytest
 from hypothesis import assume, given, strategies as st
@@ -85,6 +85,17 @@ def test_rounding_is_half_up_and_exact():
     assert round_money(D("1.03"), D("0.05")) == D("1.05")
     with pytest.raises(ValueError):
         round_money(D("1"), D("0"))
+
+
+@given(st.decimals(min_value=-10**12, max_value=10**12, places=6, allow_nan=False, allow_infinity=False),
+       st.sampled_from(["1", "0.1", "0.01", "0.010", "1.00", "0.001", "0.05", "0.5", "10", "5"]))
+def test_rounding_to_a_power_of_ten_is_the_step_rounding(value, step):
+    """Steps of 1, 0.1, 0.01... round by one quantize: the same figure, printed the same, as
+    counting the steps half-up and multiplying back (what any step, 0.05 or 10, does)."""
+    step = D(step)
+    steps = (value / step).quantize(D(1), rounding=ROUND_HALF_UP)
+    expected = (steps * step).quantize(step.normalize() if step < 1 else D(1))
+    assert str(round_money(value, step)) == str(expected)
 
 
 @pytest.mark.parametrize("tiers, mode, codes", [

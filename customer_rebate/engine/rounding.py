@@ -12,6 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 ZERO = Decimal(0)
 
+# {rounding step: the step itself when it is a power of ten not above one, else False}
+_DECIMAL_STEPS = {}
+
 
 def to_decimal(value):
     """Return ``value`` (int, float, str, Decimal or None) as a Decimal; None is zero."""
@@ -33,6 +36,13 @@ def round_money(value, rounding=Decimal("0.01")):
     rounding = to_decimal(rounding)
     if rounding <= 0:
         raise ValueError("rounding step must be positive")
+    step = _DECIMAL_STEPS.get(rounding)
+    if step is None:
+        normal = rounding.normalize()
+        # a step of 1, 0.1, 0.01...: rounding to it is one quantize (the same result, a third of the time)
+        step = _DECIMAL_STEPS[rounding] = normal if normal.as_tuple().digits == (1,) and normal <= 1 else False
+    if step:
+        return value.quantize(step, rounding=ROUND_HALF_UP)
     steps = (value / rounding).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     # quantize to the step's exponent so 6000 prints as 6000.00, not 6.000E+3
     return (steps * rounding).quantize(rounding.normalize() if rounding < 1 else Decimal(1))

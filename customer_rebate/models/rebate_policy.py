@@ -26,8 +26,8 @@ from odoo.tools import SQL, float_compare, format_date, formatLang
 from ..engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Period, Tier, add_months, advance_target,
     advanced_total, amount_in_bounds, compute_rebate, iter_periods, period_containing, plan_advances,
-    pooled_advance_targets, pooled_rebate, previous_period, project, same_period_last_year, seniority_reached,
-    to_decimal, validate_bounds, validate_tiers,
+    pooled_advance_targets, pooled_rebate, previous_period, project, round_money, same_period_last_year,
+    seniority_reached, to_decimal, validate_bounds, validate_tiers,
 )
 from ..engine.overlap import overlap_key, payback_share, split_segments
 from ..tools.compute_run import CURRENT_RUN, ComputeRun
@@ -1212,14 +1212,16 @@ class RebatePolicy(models.Model):
         domain = self._product_line_domain(date_start, date_end, ranges=ranges, moves=moves)
         return domain & ~self._partner_scope_domain() if self._has_partner_scope() else domain
 
-    def _line_figures_query(self, domain, ranges, build):
+    def _line_figures_query(self, domain, ranges, build, every_customer=False):
         """Run one aggregate over the journal items of ``domain`` (built with ``moves=False``, for
         the date ``ranges``),
         joined to their move, which must be a customer invoice or credit note that no payout made.
         ``build(terms)`` returns the SELECT list and the GROUP BY (SQL, or None) from the SQL
         terms ``line`` (the line's alias), ``date``, ``amount`` (untaxed, company currency, credit
         notes negative), ``qty`` (in the product's unit, credit notes negative) and ``cost``
-        (that quantity at the product's cost in the policy's company). Returns the rows."""
+        (that quantity at the product's cost in the policy's company). ``every_customer``: the
+        domain limits neither the customers nor their number (a whole period of the policy's
+        products is read). Returns the rows."""
         self.ensure_one()
         # raw SQL over lines, moves, products and units: what the ORM still holds must be written
         for model in ("account.move.line", "account.move", "product.product", "product.template", "uom.uom"):
@@ -1272,15 +1274,23 @@ class RebatePolicy(models.Model):
         # For this statement only: no JIT compilation (a tenth of a second or more to compile
         # an aggregate that then runs about as long), and the memory to aggregate the customers
         # in a hash table instead of sorting the lines on disk; the settings are put back after.
+        # Reading every customer's lines of a period, also no nested loop: with a product category
+        # in the scope PostgreSQL underestimated the lines per product and walked the products'
+        # index over every year of their lines (a promotion on a quarter of the products, three
+        # months of 2025: 1.4 s, against 0.4 s hashing the period's lines).
         cr.execute(SQL(
-            "SELECT current_setting('jit'), current_setting('work_mem'), set_config('jit', 'off', true), "
+            "SELECT current_setting('jit'), current_setting('work_mem'), current_setting('enable_nestloop'), "
+            "set_config('jit', 'off', true), "
             "CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%s) "
-            "THEN set_config('work_mem', %s, true) END", AGGREGATE_WORK_MEM, AGGREGATE_WORK_MEM))
-        jit, work_mem, _jit, _work_mem = cr.fetchone()
+            "THEN set_config('work_mem', %s, true) END, "
+            "CASE WHEN %s THEN set_config('enable_nestloop', 'off', true) END",
+            AGGREGATE_WORK_MEM, AGGREGATE_WORK_MEM, every_customer))
+        jit, work_mem, nestloop, *_set = cr.fetchone()
         cr.execute(SQL("%s%s", query.select(select), SQL(" GROUP BY %s", groupby) if groupby is not None else SQL()))
         rows = cr.fetchall()
         # (a failed statement needs no putting back: rolling back its savepoint undoes the settings)
-        cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", jit, work_mem))
+        cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true), "
+                       "set_config('enable_nestloop', %s, true)", jit, work_mem, nestloop))
         return rows
 
     def _compute_period_figures(self, period, partner_ids=None):
@@ -1383,7 +1393,8 @@ class RebatePolicy(models.Model):
             return SQL(", ").join(select), SQL("%s.partner_id", terms["line"])
 
         figures = {date_range: {} for date_range in ranges}
-        for partner_id, *values in self._line_figures_query(domain, ranges, build):
+        every_customer = partner_ids is None and not self._has_partner_scope()
+        for partner_id, *values in self._line_figures_query(domain, ranges, build, every_customer=every_customer):
             if not partner_id:
                 continue
             for (date_range, measure), value in zip(columns, values):
@@ -1673,11 +1684,13 @@ class RebatePolicy(models.Model):
             result = pool.rebate(partner_id, base, measure_index, tiers, tier_mode, cap, rounding) if pool \
                 else compute_rebate(base[measure_index], tiers, tier_mode, base[0], cap, rounding)
             values = self._record_values(result, base)
-            for field in ("previous_base_amount", "last_year_base_amount", "previous_cost_amount"):
-                values[field] = float(partner_figures.get(field, ZERO))
-            values["cost_amount"] = float(partner_figures["cost_amount"]) if partner_id in bases else 0.0
-            for field in ("cost_amount", "previous_cost_amount"):
-                values[field] = currency.round(values[field])  # a quantity times a cost
+            values["previous_base_amount"] = float(partner_figures.get("previous_base_amount", ZERO))
+            values["last_year_base_amount"] = float(partner_figures.get("last_year_base_amount", ZERO))
+            # a quantity times a cost, rounded as the currency rounds (half-up), on the exact sum
+            values["previous_cost_amount"] = float(round_money(partner_figures.get("previous_cost_amount", ZERO),
+                                                               rounding))
+            values["cost_amount"] = float(round_money(partner_figures["cost_amount"], rounding)) \
+                if partner_id in bases else 0.0
             draft = [row for row in rows if row.state == "draft"]
             settled = [row for row in rows if row.state != "draft"]
             if settled:
