@@ -3,7 +3,9 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
-from rebate_engine import Period, add_months, iter_periods, period_containing, seniority_reached
+from rebate_engine import (
+    Period, add_months, disjoint_date_ranges, iter_periods, merge_date_ranges, period_containing, seniority_reached,
+)
 
 
 def test_quarter_of_the_source_example():
@@ -129,3 +131,31 @@ def test_previous_period_comes_before_without_overlap(kind, start, length):
     assert before.date_start <= before.date_end < period.date_start
     if kind == "window" or period == period_containing(kind, period.date_start, date(1900, 1, 1)):
         assert before.date_end == period.date_start - timedelta(days=1), "a whole period follows the previous one"
+
+
+def test_merged_ranges_hand_worked():
+    q1, q2, q4 = (date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30)), \
+        (date(2025, 10, 1), date(2025, 12, 31))
+    assert merge_date_ranges([q4, q2, q1, q2]) == [(date(2025, 1, 1), date(2025, 6, 30)), q4]
+    assert merge_date_ranges([(date(2025, 1, 1), date(2025, 5, 31)), q2]) == [(date(2025, 1, 1), date(2025, 6, 30))]
+    assert disjoint_date_ranges([q4, q1, q2, q1])
+    assert not disjoint_date_ranges([(date(2025, 1, 1), date(2025, 4, 1)), q2])
+
+
+day_ranges = st.lists(st.tuples(st.integers(0, 400), st.integers(0, 60)), max_size=12).map(
+    lambda pairs: [(date(2025, 1, 1) + timedelta(days=start), date(2025, 1, 1) + timedelta(days=start + length))
+                   for start, length in pairs])
+
+
+@given(day_ranges)
+def test_merged_ranges_hold_the_same_days_in_fewest_ranges(ranges):
+    days = {start + timedelta(days=offset) for start, end in ranges for offset in range((end - start).days + 1)}
+    merged = merge_date_ranges(ranges)
+    assert {start + timedelta(days=offset) for start, end in merged
+            for offset in range((end - start).days + 1)} == days
+    # in order, apart by at least a day: none could be merged further
+    assert all(later[0] > earlier[1] + timedelta(days=1) for earlier, later in zip(merged, merged[1:]))
+    assert disjoint_date_ranges(merged)
+    # disjoint exactly when the days add up
+    assert disjoint_date_ranges(ranges) == (
+        sum((end - start).days + 1 for start, end in set(ranges)) == len(days))

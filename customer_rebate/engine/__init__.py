@@ -16,8 +16,8 @@ from .bounds import (
     validate_bounds,
 )
 from .periods import (
-    Period, add_months, iter_periods, period_containing, previous_period, same_period_last_year,
-    seniority_reached,
+    Period, add_months, disjoint_date_ranges, iter_periods, merge_date_ranges, period_containing, previous_period,
+    same_period_last_year, seniority_reached,
 )
 from .rounding import round_money, to_decimal
 from .tiers import RebateResult, Tier, compute_rebate, validate_tiers
@@ -43,7 +43,9 @@ __all__ = [
     "compute_rebate",
     "date_in_bounds",
     "group_totals",
+    "disjoint_date_ranges",
     "iter_periods",
+    "merge_date_ranges",
     "period_containing",
     "pooled_rebate",
     "plan_advances",

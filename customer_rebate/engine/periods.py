@@ -122,3 +122,22 @@ def previous_period(period):
 def same_period_last_year(period):
     """``period`` one year earlier (29 February falls back to the 28th)."""
     return Period(add_months(period.date_start, -12), add_months(period.date_end, -12), period.kind, period.index)
+
+
+def merge_date_ranges(ranges):
+    """The dates of ``ranges`` (closed ``(start, end)`` pairs, in any order, overlapping or not) as
+    the fewest closed ranges, in order: ranges that overlap or follow each other day after day
+    become one."""
+    merged = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def disjoint_date_ranges(ranges):
+    """Whether no day belongs to two of ``ranges`` (closed ``(start, end)`` pairs, unique)."""
+    ordered = sorted(set(ranges))
+    return all(later[0] > earlier[1] for earlier, later in zip(ordered, ordered[1:]))

@@ -27,7 +27,7 @@ from ..engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Period, Tier, add_months, advance_target,
     advanced_total, amount_in_bounds, compute_rebate, iter_periods, period_containing, plan_advances,
     pooled_advance_targets, pooled_rebate, previous_period, project, round_money, same_period_last_year,
-    seniority_reached, to_decimal, validate_bounds, validate_tiers,
+    seniority_reached, to_decimal, validate_bounds, validate_tiers, disjoint_date_ranges, merge_date_ranges,
 )
 from ..engine.overlap import overlap_key, payback_share, split_segments
 from ..tools.compute_run import CURRENT_RUN, ComputeRun
@@ -1146,8 +1146,10 @@ class RebatePolicy(models.Model):
         itself (it applies the same condition in SQL)."""
         self.ensure_one()
         ranges = ranges or [(date_start, date_end)]
+        # the ranges of consecutive periods as one: the same days, a condition or two per line
         dates = Domain.OR(
-            Domain([("invoice_date", ">=", start), ("invoice_date", "<=", end)]) for start, end in ranges) \
+            Domain([("invoice_date", ">=", start), ("invoice_date", "<=", end)])
+            for start, end in merge_date_ranges(ranges)) \
             if self.invoice_basis != "paid" else self._paid_dates_domain(ranges, moves=moves)
         domain = Domain([
             ("company_id", "=", self.company_id.id),
@@ -1238,8 +1240,9 @@ class RebatePolicy(models.Model):
         # many ranges (the day's changes of several periods) their span, one comparison a move
         # (dozens of ranges in an OR made PostgreSQL test every one on every move)
         if self.invoice_basis != "paid":  # paid basis: the shares joined below decide the dates
-            move_ranges = ranges if len(ranges) <= 3 else [(min(start for start, _end in ranges),
-                                                            max(end for _start, end in ranges))]
+            move_ranges = merge_date_ranges(ranges)
+            if len(move_ranges) > 3:
+                move_ranges = [(move_ranges[0][0], max(end for _start, end in move_ranges))]
             query.add_where(SQL("(%s)", SQL(" OR ").join(
                 SQL("%s BETWEEN %s AND %s", SQL.identifier(move, "invoice_date"), start, end)
                 for start, end in move_ranges)))
@@ -1379,6 +1382,8 @@ class RebatePolicy(models.Model):
         if not ranges:
             return {}
         domain = self._base_line_domain(None, None, partner_ids, ranges=ranges, moves=False)
+        if partner_ids is not None and disjoint_date_ranges(ranges):
+            return self._range_figures_by_slice(domain, needs)
         columns = [(date_range, measure) for date_range in ranges
                    for measure in ("lines", "amount", "qty", "cost") if measure in needs[date_range]]
 
@@ -1402,6 +1407,35 @@ class RebatePolicy(models.Model):
                     figures[date_range].setdefault(partner_id, {})[measure] = to_decimal(value)
         return figures
 
+    def _range_figures_by_slice(self, domain, needs):
+        """``_range_figures`` for date ranges that share no day (the periods of one policy, for a
+        few customers): each line summed once, in the range its date falls in (found by a binary
+        search over the ranges' starts), grouped by customer and range — four sums whatever the
+        number of ranges, where a conditional sum per range and measure made the day's changes
+        over three years of monthly periods hundreds of sums a line."""
+        ranges = sorted(needs)
+        starts = [start for start, _end in ranges]
+        ends = [end for _start, end in ranges]
+
+        def build(terms):
+            index = SQL("width_bucket(%s, %s::date[])", terms["date"], starts)
+            # a date between two ranges falls in the one before by its start: in none by its end
+            within = SQL("CASE WHEN %s <= (%s::date[])[%s] THEN %s END", terms["date"], ends, index, index)
+            return SQL("%s.partner_id, %s, COUNT(*), SUM(%s), SUM(%s), SUM(%s)", terms["line"], within,
+                       terms["amount"], terms["qty"], terms["cost"]), SQL("1, 2")
+
+        figures = {date_range: {} for date_range in needs}
+        for partner_id, index, lines, amount, qty, cost in self._line_figures_query(domain, ranges, build):
+            if not partner_id or not index:
+                continue
+            date_range = ranges[index - 1]
+            values = {measure: to_decimal(value) for measure, value in
+                      (("lines", lines), ("amount", amount), ("qty", qty), ("cost", cost))
+                      if measure in needs[date_range] and value}
+            if values:
+                figures[date_range][partner_id] = values
+        return figures
+
     def _prefetch_partner_figures(self, work, run):
         """Read the figures of every (period, customers) of an incremental run at once — one
         aggregate over the union of their customers and date ranges, a few periods at a time —
@@ -1409,11 +1443,16 @@ class RebatePolicy(models.Model):
         many periods of few customers, which would otherwise be one aggregate each."""
         self.ensure_one()
         items = [(period, partner_ids) for period, partner_ids in work if partner_ids]
+        every = {}
+        for period, _partner_ids in items:
+            self._period_range_needs(period, every)
+        # ranges that meet each other are read by a conditional sum each, fewer at a time
+        limit = self.PREFETCH_RANGES if disjoint_date_ranges(list(every)) else self.PREFETCH_SUMMED_RANGES
         chunk, needs = [], {}
         for index, (period, partner_ids) in enumerate(items):
             chunk.append((period, partner_ids))
             self._period_range_needs(period, needs)
-            if len(needs) >= self.PREFETCH_RANGES or index + 1 == len(items):
+            if len(needs) >= limit or index + 1 == len(items):
                 partners = set().union(*(partner_ids for _period, partner_ids in chunk))
                 by_range = self._range_figures(needs, partners)
                 for chunk_period, chunk_partners in chunk:
@@ -1422,8 +1461,11 @@ class RebatePolicy(models.Model):
                         partner_id: values for partner_id, values in figures.items() if partner_id in chunk_partners}
                 chunk, needs = [], {}
 
-    # date ranges read by one prefetching aggregate at most (up to four sums each)
-    PREFETCH_RANGES = 60
+    # date ranges read by one prefetching aggregate at most: a policy's periods share no day, so
+    # each line is summed once whatever their number (_range_figures_by_slice); the bound keeps the
+    # groups (customers × ranges) of a day of many changes within the aggregate's memory
+    PREFETCH_RANGES = 400
+    PREFETCH_SUMMED_RANGES = 60
 
     def _record_outside_period(self, period, partner_ids=None, queued=None):
         """Sales of the customers outside a scoped policy, this period and the one before: the
@@ -1627,6 +1669,25 @@ class RebatePolicy(models.Model):
             rows[row.partner_id].append(row)
         return rows
 
+    def _period_record_rows_of(self, items):
+        """``{period start: {partner id: [row]}}``: ``_period_record_rows`` of several periods,
+        each for some customers (``items``, [(period, partner ids)]), in one query."""
+        self.ensure_one()
+        Record = self.env["rebate.record"]
+        Record.flush_model(self.RECORD_ROW_FIELDS[1:] + ("policy_id", "date_start"))
+        domain = Domain("policy_id", "=", self.id) & Domain.OR(
+            Domain("date_start", "=", period.date_start) & Domain("partner_id", "in", list(partner_ids))
+            for period, partner_ids in items)
+        query = Record._search(domain)
+        query.order = None
+        self.env.cr.execute(query.select(*(SQL.identifier(query.table, name)
+                                           for name in ("date_start", *self.RECORD_ROW_FIELDS))))
+        rows = defaultdict(lambda: defaultdict(list))
+        for date_start, *values in self.env.cr.fetchall():
+            row = types.SimpleNamespace(**dict(zip(self.RECORD_ROW_FIELDS, values)))
+            rows[date_start][row.partner_id].append(row)
+        return rows
+
     def _senior_bases(self, figures, date_start):
         """The customers' figures that make a base: those with lines in the period and, for a
         partnership policy, a first invoice old enough at the period's start."""
@@ -1652,10 +1713,51 @@ class RebatePolicy(models.Model):
         if self.advance_period:
             # a year paid in advances and settled at year end (_compute_advance_records)
             return self._compute_advance_records(date_start, date_end, partner_ids, queued)
-        Record = self.env["rebate.record"].with_context(**COMPUTE_CONTEXT)
         period = Period(date_start, date_end, self.period, 0)
         if partner_ids is not None and self.pool_mode != "none":
             partner_ids = self._pool_widen(partner_ids)  # group volume: a member moves its whole group
+        plan = self._plan_period_records(period, partner_ids, queued, self._period_record_rows(date_start, partner_ids))
+        created = self._write_period_plans([plan])
+        self._record_overlaps(period, partner_ids)  # overlap13: what exclusive policies took
+        if plan["pool"]:
+            self._pool_write_records(date_start, plan["pool"], partner_ids)
+        return created
+
+    def _compute_customer_periods(self, items, queued=None):
+        """The periods of some customers each (``items``, [(period, partner ids)]: the day's changes
+        of an incremental run) computed as ``_compute_period_records`` computes them one by one,
+        with their records read in one query and written by one DELETE, one UPDATE and one INSERT
+        for all: a credit note dated years back touches a period, the one after and a year later,
+        for every policy, and a night's few changes over a long history touch hundreds of periods.
+        A policy whose periods write more than records (group volume, exclusive competitors,
+        advances) computes them one by one. Returns the records created."""
+        self.ensure_one()
+        if self.advance_period or self.pool_mode != "none" or not self.combinable:
+            created = self.env["rebate.record"]
+            for period, partner_ids in items:
+                created |= self._compute_period_records(period.date_start, period.date_end, partner_ids, queued)
+            return created
+        rows = self._period_record_rows_of(items)
+        # the customer scope read once (a search for each period's customers otherwise)
+        self._scope_partner_ids()
+        # the customers' first invoices, for the seniority, read once for all the periods
+        if self.min_seniority_months:
+            self._first_invoice_dates(set().union(*(partner_ids for _period, partner_ids in items)))
+        plans = [
+            self._plan_period_records(
+                Period(period.date_start, period.date_end, self.period, 0), partner_ids, queued,
+                {partner_id: rows[period.date_start][partner_id] for partner_id in partner_ids
+                 if partner_id in rows.get(period.date_start, {})})
+            for period, partner_ids in items
+        ]
+        return self._write_period_plans(plans)
+
+    def _plan_period_records(self, period, partner_ids, queued, existing):
+        """What bringing one period's records in line takes (see ``_compute_period_records``):
+        ``{"create": [values], "write": [(record id, values)], "unlink": [record ids], "pool":
+        the period's groups or None}``, from the period's figures and its ``existing`` records
+        (``_period_record_rows``). Writes nothing but the comparison group of a scoped policy."""
+        date_start, date_end = period.date_start, period.date_end
         # one aggregate: the period's base, the period before, last year and the costs
         figures = self._compute_period_figures(period, partner_ids)
         bases = self._senior_bases(figures, date_start)
@@ -1668,7 +1770,6 @@ class RebatePolicy(models.Model):
         cap = to_decimal(self.cap_amount) if self.cap_amount else None
         measure_index = 1 if self.basis == "quantity" else 0
 
-        existing = self._period_record_rows(date_start, partner_ids)
         currency = self.currency_id
         # read once, not once a customer
         tier_mode, track_progress, policy_id = self.tier_mode, self.track_progress, self.id
@@ -1717,14 +1818,17 @@ class RebatePolicy(models.Model):
                     values, policy_id=policy_id, partner_id=partner_id, date_start=date_start,
                     date_end=date_end, revision=revision, company_id=company_id,
                     rebate_type=rebate_type, **(pool.record_values(partner_id) if pool else {})))
-        Record.browse(to_unlink).unlink()
+        return {"create": to_create, "write": to_write, "unlink": to_unlink, "pool": pool}
+
+    def _write_period_plans(self, plans):
+        """Carry out the plans of ``_plan_period_records``: one DELETE, one UPDATE and one INSERT
+        for all of them. Returns the records created."""
+        Record = self.env["rebate.record"].with_context(**COMPUTE_CONTEXT)
+        Record.browse([record_id for plan in plans for record_id in plan["unlink"]]).unlink()
+        to_write = [item for plan in plans for item in plan["write"]]
         written = Record.browse([record_id for record_id, _values in to_write])
         Record._write_estimates(list(zip(written, (values for _record_id, values in to_write))))
-        created = Record._create_estimates(to_create)
-        self._record_overlaps(period, partner_ids)  # overlap13: what exclusive policies took
-        if pool:
-            self._pool_write_records(date_start, pool, partner_ids)
-        return created
+        return Record._create_estimates([values for plan in plans for values in plan["create"]])
 
     def _periods_to_compute(self, date_from=None, date_to=None):
         """The policy's periods that have begun (up to today), optionally only those meeting
@@ -1881,9 +1985,15 @@ class RebatePolicy(models.Model):
             else:
                 work = [(period, None) for period in periods]
             policy._prefetch_partner_figures(work, run)
+            # the periods of some customers (the day's changes) computed together, then each
+            # period of every customer on its own
+            customers = [(period, partner_ids) for period, partner_ids in work if partner_ids is not None]
+            work = ([(None, customers)] if customers else []) + [item for item in work if item[1] is None]
             for index, (period, partner_ids) in enumerate(work):
-                created |= policy._compute_period_records(period.date_start, period.date_end, partner_ids, queued)
-                if partner_ids is None:
+                if period is None:
+                    created |= policy._compute_customer_periods(partner_ids, queued)
+                else:
+                    created |= policy._compute_period_records(period.date_start, period.date_end, None, queued)
                     # a period of every customer reads thousands of records: let them go
                     self.env.invalidate_all()
                 if progress is None:

@@ -33,13 +33,14 @@ class TestRecordIncremental(RebateCommon):
     def spy_periods(self):
         """The (period start, customers) each run computes, and the patch that records them."""
         calls = []
-        original = type(self.env["rebate.policy"])._compute_period_records
+        # every period is planned here, alone or with the other periods of its run's changes
+        original = type(self.env["rebate.policy"])._plan_period_records
 
-        def spy(self_, date_start, date_end, partner_ids=None, queued=None):
-            calls.append((date_start, partner_ids))
-            return original(self_, date_start, date_end, partner_ids, queued)
+        def spy(self_, period, partner_ids, queued, existing):
+            calls.append((period.date_start, partner_ids))
+            return original(self_, period, partner_ids, queued, existing)
 
-        return calls, patch(f"{POLICY_CLASS}._compute_period_records", spy)
+        return calls, patch(f"{POLICY_CLASS}._plan_period_records", spy)
 
     def twin_policies(self, **values):
         """Two policies on the same terms: the first computed incrementally, the second fully."""
@@ -232,9 +233,9 @@ class TestRecordCostOfSales(RebateCommon):
         original = type(self.policy)._line_figures_query
         calls = []
 
-        def spy(self_, domain, ranges, build):
+        def spy(self_, domain, ranges, build, **options):
             calls.append(ranges)
-            return original(self_, domain, ranges, build)
+            return original(self_, domain, ranges, build, **options)
 
         with patch(f"{POLICY_CLASS}._line_figures_query", spy), \
                 patch(f"{POLICY_CLASS}._compute_period_bases", side_effect=AssertionError("a second scan")):
@@ -263,9 +264,9 @@ class TestRecordScans(RebateCommon):
         calls = []
         original = type(self.policy)._line_figures_query
 
-        def spy(self_, domain, ranges, build):
+        def spy(self_, domain, ranges, build, **options):
             calls.append(list(ranges))
-            return original(self_, domain, ranges, build)
+            return original(self_, domain, ranges, build, **options)
 
         return calls, patch(f"{POLICY_CLASS}._line_figures_query", spy)
 
@@ -363,6 +364,60 @@ class TestRecordScans(RebateCommon):
         ])
         self.assertRecordValues(self.records(partner_id=customer_b.id), [
             {"date_start": date(2026, 4, 1), "base_amount": 120000.0, "previous_base_amount": 0.0, "amount": 6000.0},
+        ])
+
+    def test_day_of_changes_written_together(self):
+        """The periods a day's changes touch are read by one query of their records and written
+        by one DELETE, one UPDATE and one INSERT, with the figures each period computed alone
+        gives: each line summed in the one quarter its date falls in."""
+        customer_a, customer_b = self.customer_a, self.customer_b
+        self.invoice(customer_a, "2025-02-10", 100000.0)  # Q1 2025: 5,000
+        self.invoice(customer_a, "2026-02-10", 120000.0)  # Q1 2026: 6,000
+        self.invoice(customer_b, "2026-05-10", 110000.0)  # Q2 2026: 5,500
+        self.policy.date_start = "2025-01-01"
+        self.policy.action_activate()
+        self.policy.action_compute()
+        # customer A: Q1 2025 falls to 80,000 (no rebate, its progress kept), which is also Q2 2025's period before
+        # and Q1 2026's last year; customer B: Q2 2026 rises to 130,000 (6,500) and Q3 2026 starts
+        # with 100,000 (5,000)
+        self.refund(customer_a, "2025-03-20", 20000.0)
+        self.invoice(customer_b, "2026-06-20", 20000.0)
+        self.invoice(customer_b, "2026-08-20", 100000.0)
+        writes, planned = [], []
+        policy_class = type(self.policy)
+        write_plans, plan_period = policy_class._write_period_plans, policy_class._plan_period_records
+
+        def spy_write(self_, plans):
+            writes.append(sum(len(plan["create"]) + len(plan["write"]) + len(plan["unlink"]) for plan in plans))
+            return write_plans(self_, plans)
+
+        def spy_plan(self_, period, partner_ids, queued, existing):
+            planned.append(period.date_start)
+            return plan_period(self_, period, partner_ids, queued, existing)
+
+        calls, spy = self.spy_ranges()
+        with spy, patch(f"{POLICY_CLASS}._write_period_plans", spy_write), \
+                patch(f"{POLICY_CLASS}._plan_period_records", spy_plan), \
+                patch(f"{POLICY_CLASS}._period_record_rows", side_effect=AssertionError("a query per period")):
+            self.policy.action_compute()
+        # A: Q1 2025, Q2 2025 (its period before) and Q1 2026 (its last year); B: Q2 2026, Q3 2026
+        # and Q4 2026 (their periods before): each once
+        self.assertEqual(planned, sorted(set(planned)))
+        self.assertEqual(planned, [quarter(2025, 1)[0], quarter(2025, 2)[0], quarter(2026, 1)[0],
+                                   quarter(2026, 2)[0], quarter(2026, 3)[0], quarter(2026, 4)[0]])
+        # one aggregate of both customers over every range, one write of A's Q1 2025 and Q1 2026 (last
+        # year 100,000 -> 80,000) rewritten, B's Q2 rewritten and its Q3 created
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(writes, [4])
+        self.assertRecordValues(self.records(partner_id=customer_a.id), [
+            {"date_start": date(2025, 1, 1), "base_amount": 80000.0, "last_year_base_amount": 0.0, "amount": 0.0},
+            {"date_start": date(2026, 1, 1), "base_amount": 120000.0, "last_year_base_amount": 80000.0,
+             "amount": 6000.0},
+        ])
+        self.assertRecordValues(self.records(partner_id=customer_b.id), [
+            {"date_start": date(2026, 4, 1), "base_amount": 130000.0, "previous_base_amount": 0.0, "amount": 6500.0},
+            {"date_start": date(2026, 7, 1), "base_amount": 100000.0, "previous_base_amount": 130000.0,
+             "amount": 5000.0},
         ])
 
     def test_scope_of_a_few_customers_without_the_whole_scope(self):
