@@ -30,7 +30,7 @@ from ..engine import (
     seniority_reached, to_decimal, validate_bounds, validate_tiers, disjoint_date_ranges, merge_date_ranges,
 )
 from ..engine.overlap import overlap_key, payback_share, split_segments
-from ..tools.compute_run import CURRENT_RUN, ComputeRun
+from ..tools.compute_run import CURRENT_RUN, DAILY_JOB, ComputeRun, daily_job
 from ..tools.pool_groups import POOL_FIGURES, PoolGroup, RebatePolicyPool
 from .rebate_guard import POLICY_APPROVAL, POLICY_REVISION, POLICY_STATE, is_lifted, lifted
 from .rebate_policy_tier import check_numbers
@@ -1436,6 +1436,67 @@ class RebatePolicy(models.Model):
                 figures[date_range][partner_id] = values
         return figures
 
+    def _range_figures_from_months(self, needs, partner_ids, run):
+        """``_range_figures`` of some customers added up from their sums per calendar month, which
+        the ``run`` keeps for the policies over the same journal items (``_shared_ranges_key``) —
+        and the daily job for all its policies (``DailyJob``): the day's
+        changes are the same customers for every policy, monthly, quarterly and yearly alike, so
+        the first policy reads their months and the others add them up. None when a
+        range is not whole months (a period clipped to the policy's dates) or the policy's lines
+        are its own."""
+        self.ensure_one()
+        key = self._shared_ranges_key(needs)
+        ranges = list(needs)
+        if key is None or not all(start.day == 1 and (end + timedelta(days=1)).day == 1 for start, end in ranges):
+            return None
+        start, end = min(start for start, _end in ranges), max(end for _start, end in ranges)
+        kept = run.months_kept().setdefault(key, {})
+        missing = [partner_id for partner_id in partner_ids
+                   if partner_id not in kept or kept[partner_id][0] > start or kept[partner_id][1] < end]
+        if missing:
+            # their months read again over the span they had and the one asked for
+            span = (min([start] + [kept[partner_id][0] for partner_id in missing if partner_id in kept]),
+                    max([end] + [kept[partner_id][1] for partner_id in missing if partner_id in kept]))
+            months = self._month_figures(missing, span)
+            for partner_id in missing:
+                kept[partner_id] = (*span, months.get(partner_id, {}))
+        inside = self._partners_in_scope(list(partner_ids))
+        figures = {date_range: {} for date_range in ranges}
+        for partner_id in inside:
+            months = kept[partner_id][2]
+            for date_range in ranges:
+                totals = {}
+                month = date_range[0]
+                while month <= date_range[1]:
+                    for measure, value in months.get(month, {}).items():
+                        if measure in needs[date_range]:
+                            totals[measure] = totals.get(measure, ZERO) + value
+                    month = add_months(month, 1)
+                totals = {measure: value for measure, value in totals.items() if value}
+                if totals:
+                    figures[date_range][partner_id] = totals
+        return figures
+
+    def _month_figures(self, partner_ids, span):
+        """``{partner id: {first day of a month: {measure: Decimal}}}``: the sums of the lines,
+        amount, quantity and cost of some customers' journal items per calendar month of ``span``
+        (the policy's products, whatever its customer scope), in one aggregate."""
+        self.ensure_one()
+        domain = self._product_line_domain(None, None, ranges=[span], moves=False) \
+            & Domain("partner_id", "in", list(partner_ids))
+
+        def build(terms):
+            return SQL("%s.partner_id, date_trunc('month', %s)::date, COUNT(*), SUM(%s), SUM(%s), SUM(%s)",
+                       terms["line"], terms["date"], terms["amount"], terms["qty"], terms["cost"]), SQL("1, 2")
+
+        months = defaultdict(dict)
+        for partner_id, month, lines, amount, qty, cost in self._line_figures_query(domain, [span], build):
+            if partner_id:
+                months[partner_id][month] = {
+                    measure: to_decimal(value) for measure, value in
+                    (("lines", lines), ("amount", amount), ("qty", qty), ("cost", cost)) if value}
+        return months
+
     def _prefetch_partner_figures(self, work, run):
         """Read the figures of every (period, customers) of an incremental run at once — one
         aggregate over the union of their customers and date ranges, a few periods at a time —
@@ -1454,7 +1515,9 @@ class RebatePolicy(models.Model):
             self._period_range_needs(period, needs)
             if len(needs) >= limit or index + 1 == len(items):
                 partners = set().union(*(partner_ids for _period, partner_ids in chunk))
-                by_range = self._range_figures(needs, partners)
+                by_range = self._range_figures_from_months(needs, partners, run)
+                if by_range is None:
+                    by_range = self._range_figures(needs, partners)
                 for chunk_period, chunk_partners in chunk:
                     figures = self._assemble_period_figures(chunk_period, by_range)
                     run.prefetched[(self.id, chunk_period.date_start, frozenset(chunk_partners))] = {
@@ -1882,14 +1945,17 @@ class RebatePolicy(models.Model):
         """``(queue rows, {date: {partner ids}})`` queued for the policy since its last run; a
         row is (id, date, partner id, move id, whether the move entered the posted state), and
         the set of (date, partner id) that may move a customer's first invoice (invoices, and
-        records put back to estimate)."""
+        records put back to estimate). Inside the scheduler, those queued when the daily job began
+        (``DailyJob``)."""
         self.ensure_one()
-        self.env.cr.execute(
+        job = DAILY_JOB.get()
+        known = sorted(job.queue_ids) if job is not None and job.queue_ids is not None else None
+        self.env.cr.execute(SQL(
             """SELECT queue.id, queue.date, queue.partner_id, queue.move_id, queue.posted, move.move_type
                  FROM rebate_compute_queue queue
                  LEFT JOIN account_move move ON move.id = queue.move_id
-                WHERE queue.policy_id = %s""",
-            [self.id])
+                WHERE queue.policy_id = %s%s""",
+            self.id, SQL(" AND queue.id = ANY(%s)", known) if known is not None else SQL()))
         rows, changes, firsts = [], defaultdict(set), set()
         for queue_id, day, partner_id, move_id, posted, move_type in self.env.cr.fetchall():
             rows.append((queue_id, day, partner_id, move_id, posted))
@@ -2057,6 +2123,18 @@ class RebatePolicy(models.Model):
         if in_cron:
             self.env["ir.cron"]._commit_progress(remaining=len(policies))
         progress = (lambda: self.env["ir.cron"]._commit_progress() > 0) if in_cron else None
+        queue_ids = None
+        if in_cron:
+            # committing as it goes, the job takes on the changes queued when it began (see DailyJob)
+            self.env.cr.execute("SELECT id FROM rebate_compute_queue")
+            queue_ids = frozenset(row[0] for row in self.env.cr.fetchall())
+        with daily_job(queue_ids):
+            failed = self._cron_compute_policies(policies, in_cron, progress)
+        # the responsible of each policy hears of the periods that ended with estimates to confirm
+        policies.exists()._remind_records_to_confirm()
+        return failed
+
+    def _cron_compute_policies(self, policies, in_cron, progress):
         failed = self.browse()
         for policy in policies:
             if in_cron and not policy.try_lock_for_update():
@@ -2077,8 +2155,6 @@ class RebatePolicy(models.Model):
                     "The daily rebate computation failed for this policy: %(error)s", error=str(error)))
             if in_cron and not self.env["ir.cron"]._commit_progress(1):
                 break
-        # the responsible of each policy hears of the periods that ended with estimates to confirm
-        policies.exists()._remind_records_to_confirm()
         return failed
 
     # ------------------------------------------------------------------ projection

@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
+from ..tools.compute_run import daily_job
 from .common import RebateCommon
 
 POLICY_CLASS = "odoo.addons.customer_rebate.models.rebate_policy.RebatePolicy"
@@ -357,8 +358,9 @@ class TestRecordScans(RebateCommon):
         with spy:
             self.policy.action_compute()
         self.assertEqual(len(calls), 1, "one aggregate for every period the changes touch")
-        self.assertEqual(set(calls[0]), {quarter(2026, 1), quarter(2025, 4), quarter(2025, 1), quarter(2026, 2),
-                                         quarter(2025, 2), quarter(2026, 3), quarter(2025, 3)})
+        # the customers' months from the first quarter read (Q1 2025, Q1 2026's last year) to the
+        # last (Q3 2026, after B's Q2), which Q1 2025 ... Q3 2026 are added up from
+        self.assertEqual(calls[0], [(quarter(2025, 1)[0], quarter(2026, 3)[1])])
         self.assertRecordValues(self.records(partner_id=customer_a.id), [
             {"date_start": date(2026, 1, 1), "base_amount": 100000.0, "amount": 5000.0},
         ])
@@ -419,6 +421,72 @@ class TestRecordScans(RebateCommon):
             {"date_start": date(2026, 7, 1), "base_amount": 100000.0, "previous_base_amount": 130000.0,
              "amount": 5000.0},
         ])
+
+    def test_daily_job_adds_up_the_months_of_the_day_customers(self):
+        """The policies of the daily job over the same journal items — a quarterly and a monthly
+        one here — take the day's customers' figures from one aggregate of their sums per month."""
+        customer = self.customer_a
+        monthly = self.create_policy(tiers=((30000.0, 2.0),), period="month", name="Monthly volume rebate")
+        self.invoice(customer, "2026-02-10", 120000.0)
+        self.invoice(customer, "2026-03-05", 10000.0)
+        policies = self.policy | monthly
+        policies.action_activate()
+        self.env["rebate.policy"]._cron_compute_rebates()
+        self.refund(customer, "2026-02-20", 20000.0)
+        months, ranges = [], []
+        policy_class = type(self.policy)
+        month_figures, range_figures = policy_class._month_figures, policy_class._range_figures
+
+        def spy_months(self_, partner_ids, span):
+            months.append((self_.id, set(partner_ids)))
+            return month_figures(self_, partner_ids, span)
+
+        def spy_ranges(self_, needs, partner_ids=None):
+            ranges.append(self_.id)
+            return range_figures(self_, needs, partner_ids)
+
+        with patch(f"{POLICY_CLASS}._month_figures", spy_months), \
+                patch(f"{POLICY_CLASS}._range_figures", spy_ranges):
+            self.env["rebate.policy"]._cron_compute_rebates()
+        ours = [call for call in months if call[0] in policies.ids]
+        self.assertEqual(len(ours), 1, "one read of the customer's months for both policies")
+        self.assertEqual(ours[0][1], {customer.id})
+        self.assertFalse(set(ranges) & set(policies.ids))
+        # Q1: 120,000 - 20,000 + 10,000 = 110,000 at 5 % = 5,500; February 100,000 at 2 % = 2,000,
+        # March 10,000 (below 30,000) with February as its month before
+        self.assertRecordValues(self.records(self.policy, partner_id=customer.id), [
+            {"date_start": date(2026, 1, 1), "base_amount": 110000.0, "amount": 5500.0},
+        ])
+        self.assertRecordValues(self.records(monthly, partner_id=customer.id).filtered("amount"), [
+            {"date_start": date(2026, 2, 1), "base_amount": 100000.0, "amount": 2000.0},
+        ])
+        self.assertRecordValues(self.records(monthly, partner_id=customer.id, date_start=date(2026, 3, 1)), [
+            {"base_amount": 10000.0, "previous_base_amount": 100000.0, "amount": 0.0}])
+
+    def test_scheduler_takes_on_the_changes_queued_when_it_began(self):
+        """Committing as it goes, the daily job works on the changes queued when it began: one
+        queued after (a user's commit while it runs) stays queued for the next run."""
+        customer_a, customer_b = self.customer_a, self.customer_b
+        self.invoice(customer_a, "2026-02-10", 120000.0)
+        self.invoice(customer_b, "2026-05-10", 110000.0)
+        self.policy.action_activate()
+        self.policy.action_compute()
+        self.refund(customer_a, "2026-02-20", 20000.0)
+        self.env.cr.execute("SELECT id FROM rebate_compute_queue")
+        began = frozenset(row[0] for row in self.env.cr.fetchall())
+        self.refund(customer_b, "2026-05-20", 10000.0)  # queued after the job began
+        with daily_job(began):
+            self.policy._compute_records(incremental=True)
+        self.assertRecordValues(self.records(partner_id=customer_a.id), [
+            {"date_start": date(2026, 1, 1), "base_amount": 100000.0, "amount": 5000.0}])
+        self.assertRecordValues(self.records(partner_id=customer_b.id), [
+            {"date_start": date(2026, 4, 1), "base_amount": 110000.0, "amount": 5500.0}])
+        self.env.cr.execute("SELECT DISTINCT partner_id FROM rebate_compute_queue WHERE policy_id = %s",
+                            [self.policy.id])
+        self.assertEqual([row[0] for row in self.env.cr.fetchall()], [customer_b.id])
+        self.policy.action_compute()
+        self.assertRecordValues(self.records(partner_id=customer_b.id), [
+            {"date_start": date(2026, 4, 1), "base_amount": 100000.0, "amount": 5000.0}])
 
     def test_scope_of_a_few_customers_without_the_whole_scope(self):
         company = self.env["res.partner"].create({"name": "Scoped company", "is_company": True})

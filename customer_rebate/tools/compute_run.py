@@ -25,6 +25,35 @@ def compute_run():
         CURRENT_RUN.reset(token)
 
 
+# The daily job under way in this thread (see daily_job), or None.
+DAILY_JOB = contextvars.ContextVar("customer_rebate_daily_job", default=None)
+
+
+class DailyJob:
+    """What the daily job's policies share: the day's customers' sums per calendar month
+    (``months``, see ``ComputeRun.months_kept``) and, when the job commits as it goes (inside the
+    scheduler), the queued changes it takes on (``queue_ids``, those there when it began).
+
+    The months of a customer are read at the earliest when the job began, and a policy works
+    only on the changes queued by then: whatever a later commit of a user brings is newer than
+    both, stays queued and is taken on by the next run, so a sum kept from an earlier policy's
+    read is never older than a change it is used for."""
+
+    def __init__(self, queue_ids=None):
+        self.months = {}
+        self.queue_ids = queue_ids
+
+
+@contextlib.contextmanager
+def daily_job(queue_ids=None):
+    """Run the block as the daily job (see ``DailyJob``)."""
+    token = DAILY_JOB.set(DailyJob(queue_ids))
+    try:
+        yield DAILY_JOB.get()
+    finally:
+        DAILY_JOB.reset(token)
+
+
 class ComputeRun:
     """What one run of ``_compute_records`` read: ``prefetched`` figures per (policy, period
     start, customers) of an incremental run, and the sums per date range over every customer
@@ -37,7 +66,15 @@ class ComputeRun:
         self.prefetched = {}
         self.memo = {}  # the policies' scopes as ids (("partners" or "products", policy id) -> ids)
         self.first_dates = {}  # {company id: {partner id: date of the first invoice or None}}
+        # the day's customers' sums per calendar month, per _shared_ranges_key:
+        # {key: {partner id: (first day read, last day read, {month start: {measure: sum}})}}
+        self.months = {}
         self._ranges = {}
+
+    def months_kept(self):
+        """The sums per month kept for this run, or for the daily job's policies."""
+        job = DAILY_JOB.get()
+        return job.months if job is not None else self.months
 
     def ranges_for(self, policy, needs):
         """The sums per date range of ``needs`` for every customer of the policy, from what the run
