@@ -1533,33 +1533,34 @@ class RebatePolicy(models.Model):
     def _record_outside_period(self, period, partner_ids=None, queued=None):
         """Sales of the customers outside a scoped policy, this period and the one before: the
         comparison group of the review, from one aggregate over both periods. With ``partner_ids``
-        (an incremental run), only when one of them is outside the scope, and then, when the
-        ``queued`` changes (rows (date, partner, move, posted) since the last run) are documents
-        that were not posted at the last run, by adding what those documents bring: their lines
-        are read, not the period's."""
+        (an incremental run), see ``_record_outside_periods``."""
         self.ensure_one()
-        outside = None
         if partner_ids is not None:
-            outside = set(partner_ids) - set(self._partners_in_scope(list(partner_ids)))
-            if not outside:
-                return
-        before = previous_period(period)
-        ranges = [(period.date_start, period.date_end), (before.date_start, before.date_end)]
+            return self._record_outside_periods([(period, partner_ids)], queued)
         row = self.env["rebate.policy.period"].search(
             [("policy_id", "=", self.id), ("date_start", "=", period.date_start)])
-        if outside is not None and row and self._add_outside_changes(row, period, before, outside, queued or []):
-            return
-        domain = self._outside_line_domain(None, None, ranges=ranges, moves=False)
+        return self._write_outside_period(period, row)
 
-        def build(terms):
-            current, previous = (SQL("%s BETWEEN %s AND %s", terms["date"], start, end) for start, end in ranges)
-            return SQL(", ").join([
-                SQL("COUNT(DISTINCT %s.partner_id) FILTER (WHERE %s)", terms["line"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], previous),
-            ]), None
+    def _write_outside_period(self, period, row):
+        """Read the comparison group's figures of ``period`` (from what the run read already, or
+        one aggregate over the period and the one before) and write them on ``row`` (created when
+        empty)."""
+        before = previous_period(period)
+        ranges = [(period.date_start, period.date_end), (before.date_start, before.date_end)]
+        figures = self._outside_from_run(ranges)
+        if figures is None:
+            domain = self._outside_line_domain(None, None, ranges=ranges, moves=False)
 
-        [(count, sales, previous)] = self._line_figures_query(domain, ranges, build)
+            def build(terms):
+                current, previous = (SQL("%s BETWEEN %s AND %s", terms["date"], start, end) for start, end in ranges)
+                return SQL(", ").join([
+                    SQL("COUNT(DISTINCT %s.partner_id) FILTER (WHERE %s)", terms["line"], current),
+                    SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], current),
+                    SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], previous),
+                ]), None
+
+            [figures] = self._line_figures_query(domain, ranges, build)
+        count, sales, previous = figures
         values = {"date_end": period.date_end, "outside_customer_count": count or 0,
                   "outside_sales": float(sales or 0), "outside_previous_sales": float(previous or 0)}
         if row:
@@ -1567,57 +1568,120 @@ class RebatePolicy(models.Model):
         else:
             row.create(dict(values, policy_id=self.id, date_start=period.date_start))
 
-    def _add_outside_changes(self, row, period, before, outside, queued):
-        """Bring ``row`` up to date from the documents of the customers ``outside`` that changed
-        in the period or the one before since the last run, when every one of them was not posted
-        then (its first change since is a posting): what they add is their lines as they are now,
-        if posted. Returns False when a document posted at the last run has left the posted
-        state since (what it brought then is not known any more): the caller reads the period."""
+    def _record_outside_periods(self, items, queued):
+        """The comparison group of the periods of an incremental run (``items``, [(period, partner
+        ids)]) for those of whose customers some are outside the scope: when the ``queued``
+        changes (rows (id, date, partner, move, posted) since the last run) of those customers are
+        documents that were not posted at the last run, by adding what those documents bring —
+        their lines are read, not the periods', by one aggregate for all the periods — else the
+        period is read again. The periods' rows are read by one search."""
+        self.ensure_one()
+        inside = set(self._partners_in_scope(list(set().union(*(partner_ids for _period, partner_ids in items)))))
+        work = [(period, set(partner_ids) - inside) for period, partner_ids in items]
+        work = [(period, outside) for period, outside in work if outside]
+        if not work:
+            return
+        rows = {row.date_start: row for row in self.env["rebate.policy.period"].search(
+            [("policy_id", "=", self.id), ("date_start", "in", [period.date_start for period, _outside in work])])}
+        added = []
+        for period, outside in work:
+            row = rows.get(period.date_start, self.env["rebate.policy.period"])
+            moves = self._outside_new_moves(period, outside, queued or []) if row else None
+            if moves is None:
+                self._write_outside_period(period, row)
+            elif moves:
+                added.append((period, row, moves))
+        if added:
+            self._add_outside_changes(added)
+
+    def _outside_new_moves(self, period, outside, queued):
+        """The documents of the customers ``outside`` queued since the last run in the period or
+        the one before, when every one of them was not posted then (its first change since is a
+        posting); None when one was posted at the last run and has left the posted state since
+        (what it brought then is not known any more: the period must be read)."""
+        before = previous_period(period)
         first = {}
         for _queue_id, day, partner_id, move_id, posted in sorted(queued):
             if partner_id in outside and (day in period or day in before):
                 if not move_id:
-                    return False
+                    return None
                 first.setdefault(move_id, posted)
-        if not all(first.values()):
-            return False
-        if not first:
-            return True
-        ranges = [(period.date_start, period.date_end), (before.date_start, before.date_end)]
-        new_moves = Domain("move_id", "in", list(first))
-        domain = self._outside_line_domain(None, None, ranges=ranges, moves=False) & new_moves
+        return set(first) if all(first.values()) else None
 
-        def build(terms):
-            current, previous = (SQL("%s BETWEEN %s AND %s", terms["date"], start, end) for start, end in ranges)
-            return SQL(", ").join([
-                SQL("%s.partner_id", terms["line"]),
-                SQL("COUNT(*) FILTER (WHERE %s)", current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], current),
-                SQL("SUM(%s) FILTER (WHERE %s)", terms["amount"], previous),
-            ]), SQL("%s.partner_id", terms["line"])
+    def _add_outside_changes(self, added):
+        """Bring the rows of ``added`` ([(period, row, move ids)]) up to date with what the
+        documents, newly posted, add to the comparison group: their lines as they are now (one
+        aggregate per document for every period), and the customers they make new to it — those
+        all of whose lines in the period are the new documents' (one aggregate of the periods'
+        lines of those customers)."""
+        ranges = [(date_range.date_start, date_range.date_end) for period, _row, _moves in added
+                  for date_range in (period, previous_period(period))]
+        moves = set().union(*(moves for _period, _row, moves in added))
+        domain = self._outside_line_domain(None, None, ranges=ranges, moves=False) & Domain("move_id", "in", list(moves))
 
-        added = self._line_figures_query(domain, ranges, build)
-        new_lines = {partner_id: count for partner_id, count, _sales, _previous in added if count}
-        new_customers = 0
-        if new_lines:
-            # a customer is new to the group when the new documents are all it has in the period
-            current = [ranges[0]]
+        def by_move(terms):
+            return SQL("%s.partner_id, %s.move_id, %s, COUNT(*), SUM(%s)", terms["line"], terms["line"],
+                       terms["date"], terms["amount"]), SQL("1, 2, 3")
+
+        lines = self._line_figures_query(domain, ranges, by_move)
+        changes = []
+        for period, row, period_moves in added:
+            before = previous_period(period)
+            sales = previous = ZERO
+            new_lines = defaultdict(int)
+            for partner_id, move_id, day, count, amount in lines:
+                if move_id not in period_moves:
+                    continue
+                if day in period:
+                    new_lines[partner_id] += count
+                    sales += to_decimal(amount or 0)
+                elif day in before:
+                    previous += to_decimal(amount or 0)
+            changes.append((period, row, sales, previous, {p: c for p, c in new_lines.items() if c}))
+        # a customer is new to the group when the new documents are all it has in the period
+        periods = sorted((period.date_start, period.date_end) for period, _row, _s, _p, new in changes if new)
+        totals = {}
+        if periods:
+            partners = set().union(*(new for *_rest, new in changes))
+            starts = [start for start, _end in periods]
 
             def count_lines(terms):
-                return SQL("%s.partner_id, COUNT(*)", terms["line"]), SQL("%s.partner_id", terms["line"])
+                index = SQL("width_bucket(%s, %s::date[])", terms["date"], starts)
+                return SQL("%s.partner_id, %s, COUNT(*)", terms["line"], index), SQL("1, 2")
 
-            totals = self._line_figures_query(
-                self._outside_line_domain(None, None, ranges=current, moves=False)
-                & Domain("partner_id", "in", list(new_lines)), current, count_lines)
-            new_customers = sum(1 for partner_id, count in totals if count == new_lines.get(partner_id))
-        sales = sum((to_decimal(value or 0) for _p, _c, value, _v in added), ZERO)
-        previous = sum((to_decimal(value or 0) for _p, _c, _v, value in added), ZERO)
-        row.write({
-            "outside_customer_count": row.outside_customer_count + new_customers,
-            "outside_sales": float(to_decimal(row.outside_sales) + sales),
-            "outside_previous_sales": float(to_decimal(row.outside_previous_sales) + previous),
-        })
-        return True
+            domain = self._outside_line_domain(None, None, ranges=periods, moves=False) \
+                & Domain("partner_id", "in", list(partners))
+            totals = {(starts[index - 1], partner_id): count
+                      for partner_id, index, count in self._line_figures_query(domain, periods, count_lines)}
+        for period, row, sales, previous, new in changes:
+            new_customers = sum(1 for partner_id, count in new.items()
+                                if totals.get((period.date_start, partner_id)) == count)
+            row.write({
+                "outside_customer_count": row.outside_customer_count + new_customers,
+                "outside_sales": float(to_decimal(row.outside_sales) + sales),
+                "outside_previous_sales": float(to_decimal(row.outside_previous_sales) + previous),
+            })
+
+    def _outside_from_run(self, ranges):
+        """``(customers, sales, sales before)`` of the customers outside the policy's scope over
+        the period and the one before (``ranges``), added up from the sums per customer that the
+        run already read for every customer of the same journal items — a policy over everyone
+        computed first — or None when it has not."""
+        run = CURRENT_RUN.get()
+        needs = {ranges[0]: {"lines", "amount"}, ranges[1]: {"amount"}}
+        key = self._shared_ranges_key(needs)
+        kept = run.kept_ranges(key, needs) if run is not None and key is not None else None
+        if kept is None:
+            return None
+        inside = set(self._scope_partner_ids())
+        current, before = kept[ranges[0]], kept[ranges[1]]
+        return (
+            sum(1 for partner_id, values in current.items() if partner_id not in inside and values.get("lines")),
+            sum((values.get("amount", ZERO) for partner_id, values in current.items() if partner_id not in inside),
+                ZERO),
+            sum((values.get("amount", ZERO) for partner_id, values in before.items() if partner_id not in inside),
+                ZERO),
+        )
 
     def _compute_period_bases(self, date_start, date_end, partner_ids=None):
         """``{partner id: (base amount, base quantity)}`` as Decimals for the period, from one
@@ -1810,21 +1874,24 @@ class RebatePolicy(models.Model):
             self._plan_period_records(
                 Period(period.date_start, period.date_end, self.period, 0), partner_ids, queued,
                 {partner_id: rows[period.date_start][partner_id] for partner_id in partner_ids
-                 if partner_id in rows.get(period.date_start, {})})
+                 if partner_id in rows.get(period.date_start, {})}, outside=False)
             for period, partner_ids in items
         ]
+        if self._has_partner_scope():
+            self._record_outside_periods(items, queued)
         return self._write_period_plans(plans)
 
-    def _plan_period_records(self, period, partner_ids, queued, existing):
+    def _plan_period_records(self, period, partner_ids, queued, existing, outside=True):
         """What bringing one period's records in line takes (see ``_compute_period_records``):
         ``{"create": [values], "write": [(record id, values)], "unlink": [record ids], "pool":
         the period's groups or None}``, from the period's figures and its ``existing`` records
-        (``_period_record_rows``). Writes nothing but the comparison group of a scoped policy."""
+        (``_period_record_rows``). Writes nothing but the comparison group of a scoped policy
+        (unless not ``outside``: the caller writes it)."""
         date_start, date_end = period.date_start, period.date_end
         # one aggregate: the period's base, the period before, last year and the costs
         figures = self._compute_period_figures(period, partner_ids)
         bases = self._senior_bases(figures, date_start)
-        if self._has_partner_scope():
+        if self._has_partner_scope() and outside:
             self._record_outside_period(period, partner_ids, queued)
         # group volume (_pool_period): the groups' bases, the head's row in head payout
         pool = self._pool_period(figures, bases, partner_ids) if self.pool_mode != "none" else None

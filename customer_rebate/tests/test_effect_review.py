@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -122,6 +123,23 @@ class TestReviewComparison(RebateCommon):
         self.assertAlmostEqual(policy.review_inside_growth, 100 * 70000 / 130000, places=2)
         self.assertAlmostEqual(policy.review_comparison_growth, -40.0, places=2)
         self.assertTrue(policy.review_comparison_measured)
+
+    def test_outside_figures_added_up_from_a_policy_over_everyone(self):
+        """Computed in one run after a policy over every customer of the same products, a policy
+        for some customers takes its comparison group's figures from that policy's sums per
+        customer instead of reading the others' lines again: the same figures."""
+        everyone = self.create_policy(date_start="2026-04-01", date_end="2026-09-30")
+        scoped = self.create_policy(date_start="2026-04-01", date_end="2026-09-30",
+                                    partner_ids=[(6, 0, self.customer_a.ids)])
+        (everyone | scoped).action_activate()
+        with freeze_time("2026-10-15"), patch(
+                "odoo.addons.customer_rebate.models.rebate_policy.RebatePolicy._outside_line_domain",
+                side_effect=AssertionError("the others' lines read again")):
+            (everyone | scoped)._compute_records()
+        periods = self.env["rebate.policy.period"].search([("policy_id", "=", scoped.id)], order="date_start")
+        self.assertEqual(periods.mapped("outside_customer_count"), [1, 1])
+        self.assertEqual(periods.mapped("outside_sales"), [150000.0, 90000.0])
+        self.assertEqual(periods.mapped("outside_previous_sales"), [0.0, 150000.0])
 
     def test_policy_for_everyone_is_compared_with_customers_below_the_first_tier(self):
         policy = self.compute(self.create_policy(date_start="2026-04-01", date_end="2026-09-30"))

@@ -37,9 +37,9 @@ class TestRecordIncremental(RebateCommon):
         # every period is planned here, alone or with the other periods of its run's changes
         original = type(self.env["rebate.policy"])._plan_period_records
 
-        def spy(self_, period, partner_ids, queued, existing):
+        def spy(self_, period, partner_ids, queued, existing, **options):
             calls.append((period.date_start, partner_ids))
-            return original(self_, period, partner_ids, queued, existing)
+            return original(self_, period, partner_ids, queued, existing, **options)
 
         return calls, patch(f"{POLICY_CLASS}._plan_period_records", spy)
 
@@ -393,9 +393,9 @@ class TestRecordScans(RebateCommon):
             writes.append(sum(len(plan["create"]) + len(plan["write"]) + len(plan["unlink"]) for plan in plans))
             return write_plans(self_, plans)
 
-        def spy_plan(self_, period, partner_ids, queued, existing):
+        def spy_plan(self_, period, partner_ids, queued, existing, **options):
             planned.append(period.date_start)
-            return plan_period(self_, period, partner_ids, queued, existing)
+            return plan_period(self_, period, partner_ids, queued, existing, **options)
 
         calls, spy = self.spy_ranges()
         with spy, patch(f"{POLICY_CLASS}._write_period_plans", spy_write), \
@@ -487,6 +487,31 @@ class TestRecordScans(RebateCommon):
         self.policy.action_compute()
         self.assertRecordValues(self.records(partner_id=customer_b.id), [
             {"date_start": date(2026, 4, 1), "base_amount": 100000.0, "amount": 5000.0}])
+
+    def test_comparison_group_of_the_day_of_changes_in_three_aggregates(self):
+        """A policy scoped to a tag: a day of new documents of a customer outside it, in several
+        periods, brings the comparison group of each period up to date from what those documents
+        add — their customers' months, the documents' lines, the periods' lines of the customers
+        they may make new — whatever the number of periods."""
+        tagged = self.env["res.partner"].create({"name": "Tagged company", "is_company": True,
+                                                 "category_id": [Command.set(self.customer_tag.ids)]})
+        outsider = self.env["res.partner"].create({"name": "Outside company", "is_company": True})
+        policy = self.create_policy(partner_category_ids=[Command.set(self.customer_tag.ids)])
+        self.invoice(tagged, "2026-02-10", 120000.0)
+        self.invoice(outsider, "2026-02-15", 50000.0)
+        self.invoice(outsider, "2026-05-15", 60000.0)
+        policy.action_activate()
+        policy.action_compute()
+        # Q1 +10,000; Q3 30,000, where the customer had nothing: one more customer in the group
+        self.invoice(outsider, "2026-03-10", 10000.0)
+        self.invoice(outsider, "2026-08-10", 30000.0)
+        calls, spy = self.spy_ranges()
+        with spy, patch(f"{POLICY_CLASS}._write_outside_period", side_effect=AssertionError("a period read again")):
+            policy.action_compute()
+        self.assertEqual(len(calls), 3)
+        periods = self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)], order="date_start")
+        self.assertEqual([(row.outside_customer_count, row.outside_sales, row.outside_previous_sales) for row in periods],
+                         [(1, 60000.0, 0.0), (1, 60000.0, 60000.0), (1, 30000.0, 60000.0), (0, 0.0, 30000.0)])
 
     def test_scope_of_a_few_customers_without_the_whole_scope(self):
         company = self.env["res.partner"].create({"name": "Scoped company", "is_company": True})

@@ -76,6 +76,16 @@ class ComputeRun:
         job = DAILY_JOB.get()
         return job.months if job is not None else self.months
 
+    def kept_ranges(self, key, needs):
+        """``{(start, end): {partner id: {measure: sum}}}`` of every customer that the run already
+        read for the policies of ``key`` (``_shared_ranges_key``), when it holds every range of
+        ``needs`` with its measures; else None."""
+        found = self._ranges.get(key, {})
+        if any(date_range not in found or not measures <= found[date_range][0]
+               for date_range, measures in needs.items()):
+            return None
+        return {date_range: found[date_range][1] for date_range in needs}
+
     def ranges_for(self, policy, needs):
         """The sums per date range of ``needs`` for every customer of the policy, from what the run
         read already where it can: the policy's own earlier periods, or another policy of the same
