@@ -1104,10 +1104,24 @@ class RebatePolicy(models.Model):
         else:
             inside = set(self.partner_ids.commercial_partner_id.ids)
             if self.partner_category_ids:
-                inside |= set(self.env["res.partner"].with_context(active_test=False).search(
-                    [("category_id", "in", self.partner_category_ids.ids),
-                     ("commercial_partner_id", "in", list(partner_ids))]).commercial_partner_id.ids)
+                inside |= self._tagged_partners_among(partner_ids)
         return [partner_id for partner_id in partner_ids if partner_id in inside]
+
+    def _tagged_partners_among(self, partner_ids):
+        """Those of the commercial partners ``partner_ids`` one of whose contacts carries one of
+        the policy's tags (inside a run, read once for the policies of the same tags)."""
+        def read():
+            return set(self.env["res.partner"].with_context(active_test=False).search(
+                [("category_id", "in", self.partner_category_ids.ids),
+                 ("commercial_partner_id", "in", list(partner_ids))]).commercial_partner_id.ids)
+
+        run = CURRENT_RUN.get()
+        if run is None:
+            return read()
+        key = ("tagged", frozenset(self.partner_category_ids.ids), frozenset(partner_ids))
+        if key not in run.memo:
+            run.memo[key] = read()
+        return run.memo[key]
 
     def _read_scope_partner_ids(self):
         partners = self.partner_ids
@@ -1984,6 +1998,79 @@ class RebatePolicy(models.Model):
             first = self._first_invoice_dates([partner.id]).get(partner.id)
             return seniority_reached(first, period.date_start, self.min_seniority_months)
         return True
+
+    def _prefetch_projection_bases(self, partner, day):
+        """Read ``partner``'s period to date of each policy of ``self`` (its period holding
+        ``day``) for the projection: one aggregate for the policies on an amount basis, one for
+        those on a quantity basis, each policy's lines a filtered sum, grouped and added up exactly
+        as ``_compute_period_bases`` groups and adds them (so the figures are the same). Kept in
+        the run (``projection_bases``) for ``_project_period``; policies counted once paid read
+        their own, and nothing is kept outside a run."""
+        run = CURRENT_RUN.get()
+        # the sub-recordsets keep the whole batch as prefetch: their terms are read once for all
+        policies = self.filtered(lambda policy: policy.invoice_basis != "paid").with_prefetch(self._prefetch_ids)
+        if run is None or len(policies) < 2:
+            return
+        periods = {policy.id: period_containing(policy.period, day, policy.date_start, policy.date_end or None)
+                   for policy in policies}
+        found = {}
+        for quantity in (False, True):
+            group = policies.filtered(
+                lambda policy, quantity=quantity: (policy.basis == "quantity") == quantity,
+            ).with_prefetch(self._prefetch_ids)
+            if group:
+                found.update(group._read_projection_bases(periods, partner, quantity))
+        for policy in policies:
+            period = periods[policy.id]
+            run.projection_bases[(policy.id, period.date_start, period.date_end, partner.id)] = \
+                found.get(policy.id, {}).get(partner.id, (Decimal(0), Decimal(0)))
+
+    def _read_projection_bases(self, periods, partner, quantity):
+        """``{policy id: {partner id: (amount, quantity)}}`` of ``_prefetch_projection_bases`` for
+        policies of one basis: the groups of ``_compute_period_bases`` (the customer; for a
+        quantity, also the move type and the two units), in its order, with a sum per policy."""
+        Line = self.env["account.move.line"].sudo()
+        # each policy's domain optimized once, for the WHERE (their union) and its filtered sum
+        domains = [policy._base_line_domain(periods[policy.id].date_start, periods[policy.id].date_end,
+                                            [partner.id]).optimize_full(Line) for policy in self]
+        query = Line._search(Domain.OR(domains))
+        if query.is_empty():
+            return {}
+        groupby = ["partner_id", "move_id.move_type", "product_uom_id", "product_id.product_tmpl_id.uom_id"] \
+            if quantity else ["partner_id"]
+        terms = {spec: Line._read_group_groupby(Line._table, spec, query) for spec in groupby}
+        columns = list(terms.values())
+        for domain in domains:
+            condition = domain._to_sql(Line, Line._table, query)
+            columns.append(SQL("%s FILTER (WHERE %s)", Line._read_group_select("balance:sum", query), condition))
+            if quantity:
+                columns.append(SQL("%s FILTER (WHERE %s)", Line._read_group_select("quantity:sum", query), condition))
+        query.order = Line._read_group_orderby(None, terms, query)
+        query.groupby = SQL(", ").join(terms.values())
+        rows = self.env.execute_query(query.select(*columns))
+        if not rows:
+            return {}
+        keys = list(zip(*(Line._read_group_postprocess_groupby(spec, column)
+                          for spec, column in zip(groupby, list(zip(*rows))[:len(groupby)]))))
+        width = 2 if quantity else 1
+        result = {}
+        for index, policy in enumerate(self):
+            bases = defaultdict(lambda: [ZERO, ZERO])
+            for key, row in zip(keys, rows):
+                balance = row[len(groupby) + width * index]
+                if balance is None:  # none of this policy's lines in the group
+                    continue
+                if not quantity:
+                    bases[key[0].id][0] += -to_decimal(balance)
+                    continue
+                partner_record, move_type, line_uom, product_uom = key
+                factor = to_decimal(line_uom.factor) / to_decimal(product_uom.factor) \
+                    if line_uom and product_uom and line_uom != product_uom else Decimal(1)
+                sign = -1 if move_type == "out_refund" else 1
+                bases[partner_record.id][0] += -to_decimal(balance)
+                bases[partner_record.id][1] += sign * to_decimal(row[len(groupby) + width * index + 1]) * factor
+            result[policy.id] = {partner_id: (amount, qty) for partner_id, (amount, qty) in bases.items() if partner_id}
+        return result
 
     def _format_measure_unit(self, value):
         """A measure with its unit when it is a quantity: "600 Units", "12 kg" (the unit of the

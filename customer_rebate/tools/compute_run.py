@@ -38,6 +38,9 @@ class ComputeRun:
         self.memo = {}  # the policies' scopes as ids (("partners" or "products", policy id) -> ids)
         self.first_dates = {}  # {company id: {partner id: date of the first invoice or None}}
         self._ranges = {}
+        # the projection's periods to date read in one aggregate for its policies, until each
+        # projects ((policy id, period start, period end, partner id) -> (amount, quantity))
+        self.projection_bases = {}
 
     def ranges_for(self, policy, needs):
         """The sums per date range of ``needs`` for every customer of the policy, from what the run
