@@ -63,6 +63,7 @@ PAID_MOVE_TYPES = ("out_invoice", "out_refund")
 REBATE_USER = "customer_rebate.group_rebate_user"
 REBATE_MANAGER = "customer_rebate.group_rebate_manager"
 ZERO = Decimal(0)
+
 # work_mem of the base aggregates (raised to it for the statement, never lowered)
 AGGREGATE_WORK_MEM = "64MB"
 # Records are written by the computation, not by a person: no chatter message or follower per
@@ -101,6 +102,11 @@ FINAL_DELTA_FIELDS = (
     "base_amount", "base_qty", "amount", "previous_base_amount", "last_year_base_amount", "cost_amount",
     "previous_cost_amount", "year_rebate_amount", "advanced_amount",
 )
+
+
+def _and_terms(domain):
+    """The terms of a conjunction (the domain itself when it is not one)."""
+    return list(domain.children) if getattr(domain, "OPERATOR", None) == "&" else [domain]
 
 
 class RebatePolicy(models.Model):
@@ -2030,23 +2036,27 @@ class RebatePolicy(models.Model):
         policies of one basis: the groups of ``_compute_period_bases`` (the customer; for a
         quantity, also the move type and the two units), in its order, with a sum per policy."""
         Line = self.env["account.move.line"].sudo()
-        # each policy's domain optimized once, for the WHERE (their union) and its filtered sum
-        domains = [policy._base_line_domain(periods[policy.id].date_start, periods[policy.id].date_end,
-                                            [partner.id]).optimize_full(Line) for policy in self]
-        query = Line._search(Domain.OR(domains))
+        # the terms every policy's domain has (company, posted sales, the customer...) are
+        # optimized once and filter the whole query; each policy's sum is filtered on its own
+        # terms (dates, products): common ∧ own_i is exactly its domain
+        terms = [_and_terms(policy._base_line_domain(
+            periods[policy.id].date_start, periods[policy.id].date_end, [partner.id])) for policy in self]
+        common = [term for term in terms[0] if all(term in other for other in terms[1:])]
+        domains = [Domain.AND(term for term in own if term not in common).optimize_full(Line) for own in terms]
+        query = Line._search(Domain.AND(common).optimize_full(Line) & Domain.OR(domains))
         if query.is_empty():
             return {}
         groupby = ["partner_id", "move_id.move_type", "product_uom_id", "product_id.product_tmpl_id.uom_id"] \
             if quantity else ["partner_id"]
-        terms = {spec: Line._read_group_groupby(Line._table, spec, query) for spec in groupby}
-        columns = list(terms.values())
+        groups = {spec: Line._read_group_groupby(Line._table, spec, query) for spec in groupby}
+        columns = list(groups.values())
         for domain in domains:
             condition = domain._to_sql(Line, Line._table, query)
             columns.append(SQL("%s FILTER (WHERE %s)", Line._read_group_select("balance:sum", query), condition))
             if quantity:
                 columns.append(SQL("%s FILTER (WHERE %s)", Line._read_group_select("quantity:sum", query), condition))
-        query.order = Line._read_group_orderby(None, terms, query)
-        query.groupby = SQL(", ").join(terms.values())
+        query.order = Line._read_group_orderby(None, groups, query)
+        query.groupby = SQL(", ").join(groups.values())
         rows = self.env.execute_query(query.select(*columns))
         if not rows:
             return {}
