@@ -30,7 +30,7 @@ from ..engine import (
     seniority_reached, to_decimal, validate_bounds, validate_tiers,
 )
 from ..engine.overlap import overlap_key, payback_share, split_segments
-from ..tools.compute_run import CURRENT_RUN, ComputeRun
+from ..tools.compute_run import CURRENT_RUN, ComputeRun, compute_run
 from ..tools.pool_groups import POOL_FIGURES, PoolGroup, RebatePolicyPool
 from .rebate_guard import POLICY_APPROVAL, POLICY_REVISION, POLICY_STATE, is_lifted, lifted
 from .rebate_policy_tier import check_numbers
@@ -2105,7 +2105,8 @@ class RebatePolicy(models.Model):
             except Exception as error:  # noqa: BLE001 - the projection logs it and shows the line
                 _logger.info("Scope of rebate policy %s could not be checked: %s", policy.id, error)
                 return True
-        return self.filtered(applies)
+        with compute_run():  # the customer's first invoice and tagged contacts read once for all
+            return self.filtered(applies)
 
     def _projection_values(self, period, result, base_amount, base_qty, doc_amount, doc_qty):
         self.ensure_one()
