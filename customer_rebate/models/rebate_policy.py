@@ -2007,34 +2007,28 @@ class RebatePolicy(models.Model):
 
     def _prefetch_projection_bases(self, partner, day):
         """Read ``partner``'s period to date of each policy of ``self`` (its period holding
-        ``day``) for the projection: one aggregate for the policies on an amount basis, one for
-        those on a quantity basis, each policy's lines a filtered sum, grouped and added up exactly
-        as ``_compute_period_bases`` groups and adds them (so the figures are the same). Kept in
-        the run (``projection_bases``) for ``_project_period``; policies counted once paid read
-        their own, and nothing is kept outside a run."""
+        ``day``) for the projection, in one aggregate: each policy's lines a filtered sum, grouped
+        and added up exactly as ``_compute_period_bases`` groups and adds them (so the figures are
+        the same). Kept in the run (``projection_bases``) for ``_project_period``; policies
+        counted once paid read their own, and nothing is kept outside a run."""
         run = CURRENT_RUN.get()
-        # the sub-recordsets keep the whole batch as prefetch: their terms are read once for all
+        # the sub-recordset keeps the whole batch as prefetch: the terms are read once for all
         policies = self.filtered(lambda policy: policy.invoice_basis != "paid").with_prefetch(self._prefetch_ids)
         if run is None or len(policies) < 2:
             return
         periods = {policy.id: period_containing(policy.period, day, policy.date_start, policy.date_end or None)
                    for policy in policies}
-        found = {}
-        for quantity in (False, True):
-            group = policies.filtered(
-                lambda policy, quantity=quantity: (policy.basis == "quantity") == quantity,
-            ).with_prefetch(self._prefetch_ids)
-            if group:
-                found.update(group._read_projection_bases(periods, partner, quantity))
+        found = policies._read_projection_bases(periods, partner)
         for policy in policies:
             period = periods[policy.id]
             run.projection_bases[(policy.id, period.date_start, period.date_end, partner.id)] = \
                 found.get(policy.id, {}).get(partner.id, (Decimal(0), Decimal(0)))
 
-    def _read_projection_bases(self, periods, partner, quantity):
-        """``{policy id: {partner id: (amount, quantity)}}`` of ``_prefetch_projection_bases`` for
-        policies of one basis: the groups of ``_compute_period_bases`` (the customer; for a
-        quantity, also the move type and the two units), in its order, with a sum per policy."""
+    def _read_projection_bases(self, periods, partner):
+        """``{policy id: {partner id: (amount, quantity)}}`` of ``_prefetch_projection_bases``:
+        the groups of ``_compute_period_bases`` in its order — per customer for an amount basis,
+        per customer, move type and pair of units for a quantity (two grouping sets of the same
+        query) — with a filtered sum per policy."""
         Line = self.env["account.move.line"].sudo()
         # the terms every policy's domain has (company, posted sales, the customer...) are
         # optimized once and filter the whole query; each policy's sum is filtered on its own
@@ -2046,30 +2040,32 @@ class RebatePolicy(models.Model):
         query = Line._search(Domain.AND(common).optimize_full(Line) & Domain.OR(domains))
         if query.is_empty():
             return {}
-        groupby = ["partner_id", "move_id.move_type", "product_uom_id", "product_id.product_tmpl_id.uom_id"] \
-            if quantity else ["partner_id"]
+        groupby = ["partner_id", "move_id.move_type", "product_uom_id", "product_id.product_tmpl_id.uom_id"]
         groups = {spec: Line._read_group_groupby(Line._table, spec, query) for spec in groupby}
-        columns = list(groups.values())
-        for domain in domains:
+        fine = list(groups.values())
+        # 0 on the finer rows (the quantity basis), not 0 on those of the customer alone (the amount)
+        columns = [*fine, SQL("GROUPING(%s)", SQL(", ").join(fine[1:]))]
+        quantities = [policy.basis == "quantity" for policy in self]
+        for domain, quantity in zip(domains, quantities):
             condition = domain._to_sql(Line, Line._table, query)
             columns.append(SQL("%s FILTER (WHERE %s)", Line._read_group_select("balance:sum", query), condition))
             if quantity:
                 columns.append(SQL("%s FILTER (WHERE %s)", Line._read_group_select("quantity:sum", query), condition))
         query.order = Line._read_group_orderby(None, groups, query)
-        query.groupby = SQL(", ").join(groups.values())
+        query.groupby = SQL("GROUPING SETS ((%s), (%s))", fine[0], SQL(", ").join(fine))
         rows = self.env.execute_query(query.select(*columns))
         if not rows:
             return {}
         keys = list(zip(*(Line._read_group_postprocess_groupby(spec, column)
                           for spec, column in zip(groupby, list(zip(*rows))[:len(groupby)]))))
-        width = 2 if quantity else 1
         result = {}
-        for index, policy in enumerate(self):
+        position = len(groupby) + 1
+        for policy, quantity in zip(self, quantities):
             bases = defaultdict(lambda: [ZERO, ZERO])
             for key, row in zip(keys, rows):
-                balance = row[len(groupby) + width * index]
-                if balance is None:  # none of this policy's lines in the group
-                    continue
+                balance = row[position]
+                if balance is None or (row[len(groupby)] == 0) != quantity:
+                    continue  # none of this policy's lines in the group, or the other grouping
                 if not quantity:
                     bases[key[0].id][0] += -to_decimal(balance)
                     continue
@@ -2078,7 +2074,8 @@ class RebatePolicy(models.Model):
                     if line_uom and product_uom and line_uom != product_uom else Decimal(1)
                 sign = -1 if move_type == "out_refund" else 1
                 bases[partner_record.id][0] += -to_decimal(balance)
-                bases[partner_record.id][1] += sign * to_decimal(row[len(groupby) + width * index + 1]) * factor
+                bases[partner_record.id][1] += sign * to_decimal(row[position + 1]) * factor
+            position += 2 if quantity else 1
             result[policy.id] = {partner_id: (amount, qty) for partner_id, (amount, qty) in bases.items() if partner_id}
         return result
 
