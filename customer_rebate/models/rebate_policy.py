@@ -30,7 +30,7 @@ from ..engine import (
     seniority_reached, to_decimal, validate_bounds, validate_tiers, disjoint_date_ranges, merge_date_ranges,
 )
 from ..engine.overlap import overlap_key, payback_share, split_segments
-from ..tools.compute_run import CURRENT_RUN, DAILY_JOB, ComputeRun, daily_job
+from ..tools.compute_run import CURRENT_RUN, DAILY_JOB, ComputeRun, compute_run, daily_job
 from ..tools.pool_groups import POOL_FIGURES, PoolGroup, RebatePolicyPool
 from .rebate_guard import POLICY_APPROVAL, POLICY_REVISION, POLICY_STATE, is_lifted, lifted
 from .rebate_policy_tier import check_numbers
@@ -63,6 +63,7 @@ PAID_MOVE_TYPES = ("out_invoice", "out_refund")
 REBATE_USER = "customer_rebate.group_rebate_user"
 REBATE_MANAGER = "customer_rebate.group_rebate_manager"
 ZERO = Decimal(0)
+
 # work_mem of the base aggregates (raised to it for the statement, never lowered)
 AGGREGATE_WORK_MEM = "64MB"
 # Records are written by the computation, not by a person: no chatter message or follower per
@@ -101,6 +102,11 @@ FINAL_DELTA_FIELDS = (
     "base_amount", "base_qty", "amount", "previous_base_amount", "last_year_base_amount", "cost_amount",
     "previous_cost_amount", "year_rebate_amount", "advanced_amount",
 )
+
+
+def _and_terms(domain):
+    """The terms of a conjunction (the domain itself when it is not one)."""
+    return list(domain.children) if getattr(domain, "OPERATOR", None) == "&" else [domain]
 
 
 class RebatePolicy(models.Model):
@@ -1104,10 +1110,24 @@ class RebatePolicy(models.Model):
         else:
             inside = set(self.partner_ids.commercial_partner_id.ids)
             if self.partner_category_ids:
-                inside |= set(self.env["res.partner"].with_context(active_test=False).search(
-                    [("category_id", "in", self.partner_category_ids.ids),
-                     ("commercial_partner_id", "in", list(partner_ids))]).commercial_partner_id.ids)
+                inside |= self._tagged_partners_among(partner_ids)
         return [partner_id for partner_id in partner_ids if partner_id in inside]
+
+    def _tagged_partners_among(self, partner_ids):
+        """Those of the commercial partners ``partner_ids`` one of whose contacts carries one of
+        the policy's tags (inside a run, read once for the policies of the same tags)."""
+        def read():
+            return set(self.env["res.partner"].with_context(active_test=False).search(
+                [("category_id", "in", self.partner_category_ids.ids),
+                 ("commercial_partner_id", "in", list(partner_ids))]).commercial_partner_id.ids)
+
+        run = CURRENT_RUN.get()
+        if run is None:
+            return read()
+        key = ("tagged", frozenset(self.partner_category_ids.ids), frozenset(partner_ids))
+        if key not in run.memo:
+            run.memo[key] = read()
+        return run.memo[key]
 
     def _read_scope_partner_ids(self):
         partners = self.partner_ids
@@ -2238,6 +2258,80 @@ class RebatePolicy(models.Model):
             return seniority_reached(first, period.date_start, self.min_seniority_months)
         return True
 
+    def _prefetch_projection_bases(self, partner, day):
+        """Read ``partner``'s period to date of each policy of ``self`` (its period holding
+        ``day``) for the projection, in one aggregate: each policy's lines a filtered sum, grouped
+        and added up exactly as ``_compute_period_bases`` groups and adds them (so the figures are
+        the same). Kept in the run (``projection_bases``) for ``_project_period``; policies
+        counted once paid read their own, and nothing is kept outside a run."""
+        run = CURRENT_RUN.get()
+        # the sub-recordset keeps the whole batch as prefetch: the terms are read once for all
+        policies = self.filtered(lambda policy: policy.invoice_basis != "paid").with_prefetch(self._prefetch_ids)
+        if run is None or len(policies) < 2:
+            return
+        periods = {policy.id: period_containing(policy.period, day, policy.date_start, policy.date_end or None)
+                   for policy in policies}
+        found = policies._read_projection_bases(periods, partner)
+        for policy in policies:
+            period = periods[policy.id]
+            run.projection_bases[(policy.id, period.date_start, period.date_end, partner.id)] = \
+                found.get(policy.id, {}).get(partner.id, (Decimal(0), Decimal(0)))
+
+    def _read_projection_bases(self, periods, partner):
+        """``{policy id: {partner id: (amount, quantity)}}`` of ``_prefetch_projection_bases``:
+        the groups of ``_compute_period_bases`` in its order — per customer for an amount basis,
+        per customer, move type and pair of units for a quantity (two grouping sets of the same
+        query) — with a filtered sum per policy."""
+        Line = self.env["account.move.line"].sudo()
+        # the terms every policy's domain has (company, posted sales, the customer...) are
+        # optimized once and filter the whole query; each policy's sum is filtered on its own
+        # terms (dates, products): common ∧ own_i is exactly its domain
+        terms = [_and_terms(policy._base_line_domain(
+            periods[policy.id].date_start, periods[policy.id].date_end, [partner.id])) for policy in self]
+        common = [term for term in terms[0] if all(term in other for other in terms[1:])]
+        domains = [Domain.AND(term for term in own if term not in common).optimize_full(Line) for own in terms]
+        query = Line._search(Domain.AND(common).optimize_full(Line) & Domain.OR(domains))
+        if query.is_empty():
+            return {}
+        groupby = ["partner_id", "move_id.move_type", "product_uom_id", "product_id.product_tmpl_id.uom_id"]
+        groups = {spec: Line._read_group_groupby(Line._table, spec, query) for spec in groupby}
+        fine = list(groups.values())
+        # 0 on the finer rows (the quantity basis), not 0 on those of the customer alone (the amount)
+        columns = [*fine, SQL("GROUPING(%s)", SQL(", ").join(fine[1:]))]
+        quantities = [policy.basis == "quantity" for policy in self]
+        for domain, quantity in zip(domains, quantities):
+            condition = domain._to_sql(Line, Line._table, query)
+            columns.append(SQL("%s FILTER (WHERE %s)", Line._read_group_select("balance:sum", query), condition))
+            if quantity:
+                columns.append(SQL("%s FILTER (WHERE %s)", Line._read_group_select("quantity:sum", query), condition))
+        query.order = Line._read_group_orderby(None, groups, query)
+        query.groupby = SQL("GROUPING SETS ((%s), (%s))", fine[0], SQL(", ").join(fine))
+        rows = self.env.execute_query(query.select(*columns))
+        if not rows:
+            return {}
+        keys = list(zip(*(Line._read_group_postprocess_groupby(spec, column)
+                          for spec, column in zip(groupby, list(zip(*rows))[:len(groupby)]))))
+        result = {}
+        position = len(groupby) + 1
+        for policy, quantity in zip(self, quantities):
+            bases = defaultdict(lambda: [ZERO, ZERO])
+            for key, row in zip(keys, rows):
+                balance = row[position]
+                if balance is None or (row[len(groupby)] == 0) != quantity:
+                    continue  # none of this policy's lines in the group, or the other grouping
+                if not quantity:
+                    bases[key[0].id][0] += -to_decimal(balance)
+                    continue
+                partner_record, move_type, line_uom, product_uom = key
+                factor = to_decimal(line_uom.factor) / to_decimal(product_uom.factor) \
+                    if line_uom and product_uom and line_uom != product_uom else Decimal(1)
+                sign = -1 if move_type == "out_refund" else 1
+                bases[partner_record.id][0] += -to_decimal(balance)
+                bases[partner_record.id][1] += sign * to_decimal(row[position + 1]) * factor
+            position += 2 if quantity else 1
+            result[policy.id] = {partner_id: (amount, qty) for partner_id, (amount, qty) in bases.items() if partner_id}
+        return result
+
     def _format_measure_unit(self, value):
         """A measure with its unit when it is a quantity: "600 Units", "12 kg" (the unit of the
         products in scope when they share one, else "units")."""
@@ -2261,7 +2355,8 @@ class RebatePolicy(models.Model):
             except Exception as error:  # noqa: BLE001 - the projection logs it and shows the line
                 _logger.info("Scope of rebate policy %s could not be checked: %s", policy.id, error)
                 return True
-        return self.filtered(applies)
+        with compute_run():  # the customer's first invoice and tagged contacts read once for all
+            return self.filtered(applies)
 
     def _projection_values(self, period, result, base_amount, base_qty, doc_amount, doc_qty):
         self.ensure_one()

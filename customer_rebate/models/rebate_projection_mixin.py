@@ -11,7 +11,7 @@ from odoo import api, fields, models
 from odoo.tools import formatLang
 
 from ..engine import Period, period_containing, project, to_decimal
-from ..tools.compute_run import compute_run
+from ..tools.compute_run import CURRENT_RUN, compute_run
 
 _logger = logging.getLogger(__name__)
 
@@ -80,12 +80,38 @@ class RebateProjectionMixin(models.AbstractModel):
             return self._get_rebate_projections_run(partner, day)
 
     def _get_rebate_projections_run(self, partner, day):
+        # first which policies apply (their scopes and the customer's first invoice read once for
+        # all of them), then their periods to date in one aggregate per basis, then each projection
+        candidates = self._rebate_candidate_policies()
+        applies = {}
+        for policy in candidates:
+            try:
+                applies[policy.id] = policy._applies_to_partner(partner, day)
+            except psycopg2.Error:
+                raise  # the transaction is lost: nothing sensible to show
+            except Exception:  # whatever fails in one policy is shown in its line, not raised
+                _logger.warning("Rebate projection of policy %s (id %s) on %s failed",
+                                policy.display_name, policy.id, self, exc_info=True)
+                applies[policy.id] = None
+        # the policies shown, as one batch (their summaries computed for them, not the others)
+        policies = candidates.browse([policy.id for policy in candidates if applies[policy.id]])
+        try:
+            policies._prefetch_projection_bases(partner, day)
+        except psycopg2.Error:
+            raise
+        except Exception:  # noqa: BLE001 - each policy then reads its own, and its line says what fails
+            _logger.debug("Rebate projection bases of policies %s read one by one", policies.ids, exc_info=True)
         lines = None
         projections = []
-        for policy in self._rebate_candidate_policies():
+        by_id = {policy.id: policy for policy in policies}
+        for candidate in candidates:
+            if applies[candidate.id] is None:
+                projections.append(self._rebate_projection_failure(candidate))
+                continue
+            policy = by_id.get(candidate.id)
+            if policy is None:
+                continue
             try:
-                if not policy._applies_to_partner(partner, day):
-                    continue
                 if lines is None:
                     lines = self._rebate_document_lines()
                 projections.append(self._project_rebate_policy(policy, partner, day, lines))
@@ -108,7 +134,10 @@ class RebateProjectionMixin(models.AbstractModel):
 
     def _project_period(self, policy, partner, day, lines):
         period = period_containing(policy.period, day, policy.date_start, policy.date_end or None)
-        base_amount, base_qty = policy._compute_period_bases(
+        run = CURRENT_RUN.get()
+        prefetched = run.projection_bases.pop((policy.id, period.date_start, period.date_end, partner.id), None) \
+            if run is not None else None
+        base_amount, base_qty = prefetched if prefetched is not None else policy._compute_period_bases(
             period.date_start, period.date_end, [partner.id]).get(partner.id, (Decimal(0), Decimal(0)))
         if policy.invoice_basis == "paid":
             lines = []  # counted once paid: an open document adds nothing yet

@@ -7,6 +7,8 @@ import psycopg2
 
 from odoo import api, fields, models
 
+from ..tools.compute_run import compute_run
+
 _logger = logging.getLogger(__name__)
 
 
@@ -167,15 +169,23 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         Projection = self.env["rebate.projection.mixin"]
         standings = []
-        for policy in self._rebate_applicable_policies(day):
+        with compute_run():  # the policies' periods to date read together, as the projection does
+            policies = self._rebate_applicable_policies(day)
             try:
-                standings.append(Projection._project_rebate_policy(policy, partner, day, []))
+                policies._prefetch_projection_bases(partner, day)
             except psycopg2.Error:
                 raise
-            except Exception:  # one broken policy never stops the customer form from opening
-                _logger.warning("Rebate standing of policy %s for partner %s failed", policy.id, partner.id,
-                                exc_info=True)
-                standings.append(Projection._rebate_projection_failure(policy))
+            except Exception:  # noqa: BLE001 - each policy then reads its own, and its line says what fails
+                _logger.debug("Rebate standings of partner %s read policy by policy", partner.id, exc_info=True)
+            for policy in policies:
+                try:
+                    standings.append(Projection._project_rebate_policy(policy, partner, day, []))
+                except psycopg2.Error:
+                    raise
+                except Exception:  # one broken policy never stops the customer form from opening
+                    _logger.warning("Rebate standing of policy %s for partner %s failed", policy.id, partner.id,
+                                    exc_info=True)
+                    standings.append(Projection._rebate_projection_failure(policy))
         return standings
 
     def action_view_rebate_policies(self):

@@ -70,6 +70,9 @@ class ComputeRun:
         # {key: {partner id: (first day read, last day read, {month start: {measure: sum}})}}
         self.months = {}
         self._ranges = {}
+        # the projection's periods to date read in one aggregate for its policies, until each
+        # projects ((policy id, period start, period end, partner id) -> (amount, quantity))
+        self.projection_bases = {}
 
     def months_kept(self):
         """The sums per month kept for this run, or for the daily job's policies."""
