@@ -122,6 +122,7 @@ class TestIncrementalEqualsFullDailyJob(RebateCommon):
         return moves.browse()
 
     def compare(self, pairs, day):
+        self.maxDiff = None
         for incremental, full in pairs:
             full.action_compute_full()
             self.assertEqual(self.snapshot(incremental), self.snapshot(full),
@@ -222,6 +223,48 @@ class TestIncrementalEqualsFullDailyJob(RebateCommon):
         self.assertGreater(checks, 6)
         self.assertTrue(self.env["rebate.record"].search([("company_id", "=", company_2.id)]))
 
+    def test_daily_job_equals_full_on_a_paid_basis(self):
+        """Paid basis: payments made (partly, dated back) and undone, invoices reset, credit
+        notes; clipped months scoped to a tag, quarters of everyone."""
+        pairs = [
+            self.twins(name="Paid tagged months", period="month", date_start="2025-03-10", invoice_basis="paid",
+                       partner_category_ids=[Command.set(self.customer_tag.ids)]),
+            self.twins(name="Paid quarters", date_start="2025-02-15", invoice_basis="paid"),
+        ]
+        rng = random.Random(1314)
+        moves, payments = self.env["account.move"], self.env["account.payment"]
+        day = date(2025, 6, 1)
+        checks = 0
+        while day < date(2026, 6, 1):
+            with freeze_time(day):
+                for _step in range(rng.randint(2, 5)):
+                    action = rng.random()
+                    open_invoices = moves.filtered(
+                        lambda m: m.state == "posted" and m.payment_state in ("not_paid", "partial"))
+                    if action < 0.35 or not moves:
+                        moves |= self.random_change(rng, day, moves)
+                    elif action < 0.7 and open_invoices:
+                        invoice = open_invoices[rng.randrange(len(open_invoices))]
+                        payment_date = invoice.invoice_date + timedelta(
+                            days=rng.randint(0, max(0, (day - invoice.invoice_date).days)))
+                        values = {"payment_date": payment_date}
+                        if rng.random() < 0.5:
+                            values.update(amount=round(invoice.amount_residual * rng.choice((0.3, 0.5)), 2),
+                                          payment_difference_handling="open")
+                        payments |= self._register_payment(invoice, **values)
+                    elif action < 0.85 and payments:
+                        payment = payments[rng.randrange(len(payments))]
+                        payment.move_id.line_ids.remove_move_reconcile()
+                    else:
+                        moves |= self.random_change(rng, day, moves)
+                self.same_on_twins(pairs, rng, day)
+                self.env["rebate.policy"]._cron_compute_rebates()
+                self.compare(pairs, day)
+                checks += 1
+            day += timedelta(days=rng.randint(10, 40))
+        self.assertGreater(checks, 8)
+        self.assertTrue(pairs[1][0].record_ids.filtered("base_amount"), "payments counted")
+
 
 @tagged("post_install", "-at_install")
 class TestComparisonGroupChangesReadOnce(RebateCommon):
@@ -299,3 +342,35 @@ class TestComparisonGroupChangesReadOnce(RebateCommon):
                 self.scoped._compute_records(incremental=True)
             self.scoped.action_compute()
         self.assertEqual(self.rows(), [(date(2026, 1, 1), 2, 60000.0, 0.0), (date(2026, 4, 1), 0, 0.0, 60000.0)])
+
+
+@tagged("post_install", "-at_install")
+class TestPaidInvoiceResetKeepsItsPayments(RebateCommon):
+    """Odoo 19 keeps an invoice's reconciliations when it is reset to draft (and finds them again
+    when it is posted anew): its payments stop or start counting on their own dates, which the
+    incremental run must recompute as the full one does."""
+
+    @freeze_time("2026-10-15")
+    def test_paid_invoice_reset_and_posted_again(self):
+        policies = self.create_policy(tiers=((1000.0, 2.0),), invoice_basis="paid") \
+            | self.create_policy(tiers=((1000.0, 2.0),), invoice_basis="paid")
+        policies.action_activate()
+        incremental, full = policies
+        invoice = self.invoice(self.customer_a, "2026-02-10", 6000.0)
+        self._register_payment(invoice, payment_date="2026-08-15")
+        policies.action_compute()
+        self.assertEqual(self.records(incremental).mapped(lambda r: (r.date_start, r.base_amount, r.amount)),
+                         [(date(2026, 7, 1), 6000.0, 120.0)])
+        invoice.button_draft()
+        self.assertTrue(invoice.line_ids.matched_debit_ids | invoice.line_ids.matched_credit_ids,
+                        "Odoo keeps the reconciliation of a draft invoice")
+        incremental.action_compute()
+        full.action_compute_full()
+        # paid in Q3 (not a period its invoice date makes the run read), the invoice no longer
+        # posted: nothing counts
+        self.assertFalse(self.records(incremental).filtered("base_amount"))
+        self.assertFalse(self.records(full).filtered("base_amount"))
+        invoice.action_post()
+        incremental.action_compute()
+        self.assertEqual(self.records(incremental).mapped(lambda r: (r.date_start, r.base_amount, r.amount)),
+                         [(date(2026, 7, 1), 6000.0, 120.0)])
