@@ -172,8 +172,9 @@ class TestIncrementalEqualsFullDailyJob(RebateCommon):
 
     def test_daily_job_in_the_scheduler_with_two_companies_and_postings_while_it_runs(self):
         """Inside the scheduler (committing as it goes) the job takes on the changes queued when
-        it began; documents posted while it runs are taken on by the next run, after which every
-        policy of both companies equals its full twin."""
+        it began; documents posted while it runs are taken on by the next run, and a job stopped
+        when its time is up is resumed by the next: after a run that finishes, every policy of
+        both companies equals its full twin."""
         self.other = self.setup_other_company()
         company_2 = self.other["company"]
         self.env.user.company_ids |= company_2
@@ -204,7 +205,12 @@ class TestIncrementalEqualsFullDailyJob(RebateCommon):
         day = date(2025, 6, 1)
         checks = 0
         cron = self.env["rebate.policy"].with_context(ir_cron_progress_id=1)
-        with patch.object(self.registry["ir.cron"], "_commit_progress", lambda *args, **kwargs: 100.0), \
+        def commit_progress(*args, **kwargs):
+            # sometimes Odoo says the job's time is up: the next run resumes
+            return 0.0 if state["interrupt"] and rng.random() < 0.15 else 100.0
+
+        state["interrupt"] = False
+        with patch.object(self.registry["ir.cron"], "_commit_progress", commit_progress), \
                 patch.object(policy_class, "_compute_records", compute_and_post):
             while day < date(2026, 6, 1):
                 with freeze_time(day):
@@ -213,8 +219,10 @@ class TestIncrementalEqualsFullDailyJob(RebateCommon):
                         for _step in range(rng.randint(1, 4)):
                             state["moves"] |= self.random_change(rng, day, state["moves"], company=company)
                     state["during"] = rng.randint(0, 3)
+                    state["interrupt"] = True
                     cron._cron_compute_rebates()
-                    state["during"] = 0
+                    cron._cron_compute_rebates()
+                    state["during"], state["interrupt"] = 0, False
                     # what was posted while it ran is still queued, and taken on now
                     cron._cron_compute_rebates()
                     self.compare(pairs, day)
@@ -374,3 +382,28 @@ class TestPaidInvoiceResetKeepsItsPayments(RebateCommon):
         incremental.action_compute()
         self.assertEqual(self.records(incremental).mapped(lambda r: (r.date_start, r.base_amount, r.amount)),
                          [(date(2026, 7, 1), 6000.0, 120.0)])
+
+
+@tagged("post_install", "-at_install")
+class TestComparisonGroupAfterInterruptedRun(RebateCommon):
+    """A run the scheduler stops after it brought a period's comparison group up to date (and
+    committed it) leaves the day's changes queued: the run that resumes counts them once."""
+
+    def test_run_stopped_after_the_day_changes_then_resumed(self):
+        tagged_customer = self.env["res.partner"].create(
+            {"name": "Tagged company", "is_company": True, "category_id": [Command.set(self.customer_tag.ids)]})
+        outsider = self.env["res.partner"].create({"name": "Outside company", "is_company": True})
+        policy = self.create_policy(partner_category_ids=[Command.set(self.customer_tag.ids)])
+        self.invoice(tagged_customer, "2026-02-10", 120000.0)
+        self.invoice(outsider, "2026-02-15", 50000.0)
+        policy.action_activate()
+        with freeze_time("2026-06-20"):
+            policy.action_compute()
+            self.invoice(outsider, "2026-03-10", 10000.0)
+            # the scheduler's time is up after the day's changes: nothing dequeued
+            policy._compute_records(incremental=True, progress=lambda: False)
+            self.assertTrue(self.env["rebate.compute.queue"].search([("policy_id", "=", policy.id)]))
+            policy._compute_records(incremental=True, progress=lambda: True)
+        rows = self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)], order="date_start")
+        self.assertEqual([(row.outside_customer_count, row.outside_sales, row.outside_previous_sales) for row in rows],
+                         [(1, 60000.0, 0.0), (0, 0.0, 60000.0)])
