@@ -3,8 +3,10 @@
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .rebate_guard import MOVE_LINK_LATER, SETTLEMENT_UNDO, is_lifted, lifted
+from .rebate_policy import PAID_MOVE_TYPES
 
 
 class AccountMove(models.Model):
@@ -38,7 +40,36 @@ class AccountMove(models.Model):
                 changes.append((*key, move.id, posted))
         if changes:
             self.env["rebate.compute.queue"].sudo()._enqueue_changes(changes)
+            # Odoo keeps a document's reconciliations when it leaves the posted state (and meets
+            # them again when it is posted anew): its payments stop or start counting on their own
+            # dates, which no reconciliation made or undone queues
+            self.browse({change[3] for change in changes})._enqueue_rebate_payment_dates()
         return result
+
+    def _enqueue_rebate_payment_dates(self):
+        """Queue the dates of the reconciliations the documents' receivables already have, for
+        every paid-basis policy of their company that runs on those dates, in one INSERT ...
+        SELECT (nothing when no policy is on a paid basis). ``posted`` is False, as for a
+        reconciliation made or undone."""
+        if not self:
+            return
+        for model in ("account.partial.reconcile", "account.move.line", "account.move"):
+            self.env[model].flush_model()
+        self.env["rebate.policy"].flush_model(["company_id", "state", "date_end", "invoice_basis"])
+        self.env.cr.execute(SQL(
+            """INSERT INTO rebate_compute_queue (policy_id, date, partner_id, move_id, posted)
+               SELECT DISTINCT policy.id, part.max_date, move.commercial_partner_id, move.id, FALSE
+                 FROM account_move move
+                 JOIN account_move_line receivable
+                   ON receivable.move_id = move.id AND receivable.display_type = 'payment_term'
+                 JOIN account_partial_reconcile part
+                   ON part.debit_move_id = receivable.id OR part.credit_move_id = receivable.id
+                 JOIN rebate_policy policy ON policy.company_id = move.company_id
+                WHERE move.id IN %(ids)s
+                  AND move.move_type IN %(types)s AND move.rebate_settlement_id IS NULL
+                  AND policy.invoice_basis = 'paid' AND policy.state IN ('active', 'closed')
+                  AND (policy.date_end IS NULL OR policy.date_end >= part.max_date)""",
+            ids=tuple(self.ids), types=PAID_MOVE_TYPES))
 
     def _check_rebate_payout_kept(self):
         """A payout's documents stand as long as its settlement does: undoing one behind it would

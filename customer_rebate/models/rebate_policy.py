@@ -1584,7 +1584,8 @@ class RebatePolicy(models.Model):
             return self._record_outside_periods([(period, partner_ids)], queued)
         row = self.env["rebate.policy.period"].search(
             [("policy_id", "=", self.id), ("date_start", "=", period.date_start)])
-        return self._write_outside_period(period, row)
+        self._write_outside_period(period, row)
+        self._hold_outside_changes([period])
 
     def _write_outside_period(self, period, row):
         """Read the comparison group's figures of ``period`` (from what the run read already, or
@@ -1638,6 +1639,27 @@ class RebatePolicy(models.Model):
                 added.append((period, row, moves))
         if added:
             self._add_outside_changes(added)
+        self._hold_outside_changes([period for period, _outside in work])
+
+    def _hold_outside_changes(self, periods):
+        """After the comparison group of ``periods`` was read (in full, or added up): the policy's
+        queued postings that fall in those periods or the ones before are marked as not postings.
+        Their documents are in the rows now, yet the rows stay queued when the run does not take
+        them on (committed by a user after the run read its queue — the scheduler takes on those
+        of when the job began — or every one when the run computes dates) or stops before it
+        dequeues them (the scheduler's time is up after it committed the rows): added again by the
+        next run they would count twice, and their customer as new twice. The next run reads those
+        periods again instead; a run that finishes dequeues the rows it took on. One UPDATE.
+        """
+        self.ensure_one()
+        if not periods:
+            return
+        ranges = merge_date_ranges([(day.date_start, day.date_end) for period in periods
+                                    for day in (period, previous_period(period))])
+        self.env["rebate.compute.queue"].flush_model()
+        self.env.cr.execute(SQL(
+            "UPDATE rebate_compute_queue SET posted = FALSE WHERE policy_id = %s AND posted AND (%s)",
+            self.id, SQL(" OR ").join(SQL("date BETWEEN %s AND %s", start, end) for start, end in ranges)))
 
     def _outside_new_moves(self, period, outside, queued):
         """The documents of the customers ``outside`` queued since the last run in the period or

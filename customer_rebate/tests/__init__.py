@@ -10,6 +10,7 @@ from . import test_record_compute
 from . import test_record_terms
 from . import test_record_queries
 from . import test_record_incremental
+from . import test_record_incremental_review
 from . import test_record_concurrency
 from . import test_settlement_cash
 from . import test_settlement_credit_note
