@@ -51,7 +51,8 @@ class AccountMove(models.Model):
         every paid-basis policy of their company that runs on those dates, in one INSERT ...
         SELECT (nothing when no policy is on a paid basis). ``posted`` is False, as for a
         reconciliation made or undone."""
-        if not self:
+        if not self or not self.env["rebate.policy"].sudo().search_count(
+                [("invoice_basis", "=", "paid"), ("state", "in", ("active", "closed"))], limit=1):
             return
         for model in ("account.partial.reconcile", "account.move.line", "account.move"):
             self.env[model].flush_model()
