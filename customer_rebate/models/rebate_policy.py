@@ -25,9 +25,9 @@ from odoo.tools import SQL, float_compare, format_date, formatLang
 
 from ..engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Period, Tier, add_months, advance_target,
-    advanced_total, amount_in_bounds, compute_rebate, iter_periods, period_containing, plan_advances,
-    pooled_advance_targets, pooled_rebate, previous_period, project, round_money, same_period_last_year,
-    seniority_reached, to_decimal, validate_bounds, validate_tiers, disjoint_date_ranges, merge_date_ranges,
+    advanced_total, amount_in_bounds, compute_rebate, disjoint_date_ranges, iter_periods, merge_date_ranges,
+    period_containing, plan_advances, pooled_advance_targets, pooled_rebate, previous_period, project, round_money,
+    same_period_last_year, seniority_reached, to_decimal, validate_bounds, validate_tiers,
 )
 from ..engine.overlap import overlap_key, payback_share, split_segments
 from ..tools.compute_run import CURRENT_RUN, DAILY_JOB, ComputeRun, compute_run, daily_job
@@ -102,6 +102,12 @@ FINAL_DELTA_FIELDS = (
     "base_amount", "base_qty", "amount", "previous_base_amount", "last_year_base_amount", "cost_amount",
     "previous_cost_amount", "year_rebate_amount", "advanced_amount",
 )
+
+
+def _measures(lines, amount, qty, cost, wanted=("lines", "amount", "qty", "cost")):
+    """``{measure: Decimal}`` of an aggregate's four sums, the ``wanted`` ones that are not zero."""
+    return {measure: to_decimal(value) for measure, value in
+            (("lines", lines), ("amount", amount), ("qty", qty), ("cost", cost)) if value and measure in wanted}
 
 
 def _and_terms(domain):
@@ -1466,9 +1472,7 @@ class RebatePolicy(models.Model):
             if not partner_id or not index:
                 continue
             date_range = ranges[index - 1]
-            values = {measure: to_decimal(value) for measure, value in
-                      (("lines", lines), ("amount", amount), ("qty", qty), ("cost", cost))
-                      if measure in needs[date_range] and value}
+            values = _measures(lines, amount, qty, cost, needs[date_range])
             if values:
                 figures[date_range][partner_id] = values
         return figures
@@ -1537,9 +1541,7 @@ class RebatePolicy(models.Model):
         for partner_id, month, lines, amount, qty, cost in self._line_figures_query(
                 domain, [span], build, customers=len(partner_ids)):
             if partner_id:
-                months[partner_id][month] = {
-                    measure: to_decimal(value) for measure, value in
-                    (("lines", lines), ("amount", amount), ("qty", qty), ("cost", cost)) if value}
+                months[partner_id][month] = _measures(lines, amount, qty, cost)
         return months
 
     def _prefetch_partner_figures(self, work, run):
@@ -1849,30 +1851,18 @@ class RebatePolicy(models.Model):
         """``{partner id: [row]}``: the policy's records of the period (those the user may read),
         as plain rows with the fields of ``RECORD_ROW_FIELDS`` — thousands of records read in one
         query without building a record and its cache for each."""
-        self.ensure_one()
-        Record = self.env["rebate.record"]
-        Record.flush_model(self.RECORD_ROW_FIELDS[1:] + ("policy_id", "date_start"))
-        domain = Domain("policy_id", "=", self.id) & Domain("date_start", "=", date_start)
-        if partner_ids is not None:
-            domain &= Domain("partner_id", "in", list(partner_ids))
-        query = Record._search(domain)
-        query.order = None
-        self.env.cr.execute(query.select(*(SQL.identifier(query.table, name) for name in self.RECORD_ROW_FIELDS)))
-        rows = defaultdict(list)
-        for values in self.env.cr.fetchall():
-            row = types.SimpleNamespace(**dict(zip(self.RECORD_ROW_FIELDS, values)))
-            rows[row.partner_id].append(row)
-        return rows
+        return self._period_record_rows_of([(date_start, partner_ids)]).get(date_start, {})
 
     def _period_record_rows_of(self, items):
-        """``{period start: {partner id: [row]}}``: ``_period_record_rows`` of several periods,
-        each for some customers (``items``, [(period, partner ids)]), in one query."""
+        """``{period start: {partner id: [row]}}``: ``_period_record_rows`` of several periods
+        (``items``, [(period start, partner ids or None for every customer)]) in one query."""
         self.ensure_one()
         Record = self.env["rebate.record"]
         Record.flush_model(self.RECORD_ROW_FIELDS[1:] + ("policy_id", "date_start"))
         domain = Domain("policy_id", "=", self.id) & Domain.OR(
-            Domain("date_start", "=", period.date_start) & Domain("partner_id", "in", list(partner_ids))
-            for period, partner_ids in items)
+            Domain("date_start", "=", date_start)
+            & (Domain("partner_id", "in", list(partner_ids)) if partner_ids is not None else Domain.TRUE)
+            for date_start, partner_ids in items)
         query = Record._search(domain)
         query.order = None
         self.env.cr.execute(query.select(*(SQL.identifier(query.table, name)
@@ -1932,7 +1922,7 @@ class RebatePolicy(models.Model):
             for period, partner_ids in items:
                 created |= self._compute_period_records(period.date_start, period.date_end, partner_ids, queued)
             return created
-        rows = self._period_record_rows_of(items)
+        rows = self._period_record_rows_of([(period.date_start, partner_ids) for period, partner_ids in items])
         # the customer scope read once (a search for each period's customers otherwise)
         self._scope_partner_ids()
         # the customers' first invoices, for the seniority, read once for all the periods
@@ -2305,6 +2295,16 @@ class RebatePolicy(models.Model):
             first = self._first_invoice_dates([partner.id]).get(partner.id)
             return seniority_reached(first, period.date_start, self.min_seniority_months)
         return True
+
+    def _prefetch_projection_bases_or_not(self, partner, day):
+        """``_prefetch_projection_bases``, or nothing when it fails for a reason other than the
+        database: each policy then reads its own base, and its line says what fails."""
+        try:
+            self._prefetch_projection_bases(partner, day)
+        except psycopg2.Error:
+            raise  # the transaction is lost
+        except Exception:  # noqa: BLE001 - shown by the policy's own read
+            _logger.debug("Rebate projection bases of policies %s read one by one", self.ids, exc_info=True)
 
     def _prefetch_projection_bases(self, partner, day):
         """Read ``partner``'s period to date of each policy of ``self`` (its period holding

@@ -95,12 +95,7 @@ class RebateProjectionMixin(models.AbstractModel):
                 applies[policy.id] = None
         # the policies shown, as one batch (their summaries computed for them, not the others)
         policies = candidates.browse([policy.id for policy in candidates if applies[policy.id]])
-        try:
-            policies._prefetch_projection_bases(partner, day)
-        except psycopg2.Error:
-            raise
-        except Exception:  # noqa: BLE001 - each policy then reads its own, and its line says what fails
-            _logger.debug("Rebate projection bases of policies %s read one by one", policies.ids, exc_info=True)
+        policies._prefetch_projection_bases_or_not(partner, day)
         lines = None
         projections = []
         by_id = {policy.id: policy for policy in policies}

@@ -171,12 +171,7 @@ class ResPartner(models.Model):
         standings = []
         with compute_run():  # the policies' periods to date read together, as the projection does
             policies = self._rebate_applicable_policies(day)
-            try:
-                policies._prefetch_projection_bases(partner, day)
-            except psycopg2.Error:
-                raise
-            except Exception:  # noqa: BLE001 - each policy then reads its own, and its line says what fails
-                _logger.debug("Rebate standings of partner %s read policy by policy", partner.id, exc_info=True)
+            policies._prefetch_projection_bases_or_not(partner, day)
             for policy in policies:
                 try:
                     standings.append(Projection._project_rebate_policy(policy, partner, day, []))

@@ -94,6 +94,27 @@ class RebateCommon(AccountTestInvoicingCommon):
             [("policy_id", "=", (policy or self.policy).id), *((k, "=", v) for k, v in domain.items())],
             order="date_start, partner_id, revision")
 
+    # the figures of a record an incremental and a full computation must agree on
+    COMPUTED_FIGURES = ("base_amount", "base_qty", "previous_base_amount", "last_year_base_amount", "cost_amount",
+                        "previous_cost_amount", "rate", "amount")
+
+    def computed_snapshot(self, policy):
+        """Every record of ``policy`` and its comparison-group rows as comparable values: what an
+        incremental computation must leave exactly as a full one of a twin policy does."""
+        tiers = policy.tier_ids.sorted("threshold")
+        records = {
+            (record.partner_id.id, record.date_start, record.revision): (
+                record.state, record.date_end, list(tiers).index(record.tier_id) if record.tier_id else None,
+                *(round(record[name], 4) for name in self.COMPUTED_FIGURES))
+            for record in self.env["rebate.record"].search([("policy_id", "=", policy.id)])
+        }
+        periods = {
+            row.date_start: (row.date_end, row.outside_customer_count, round(row.outside_sales, 2),
+                             round(row.outside_previous_sales, 2))
+            for row in self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)])
+        }
+        return records, periods
+
     @classmethod
     def confirmed_record(cls, policy=None, partner=None, amount=120000.0):
         """The source example's record, confirmed: ``amount`` bought in Q3 2026 (computed as of

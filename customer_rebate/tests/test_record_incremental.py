@@ -14,8 +14,6 @@ from ..tools.compute_run import daily_job
 from .common import RebateCommon
 
 POLICY_CLASS = "odoo.addons.customer_rebate.models.rebate_policy.RebatePolicy"
-FIGURES = ("base_amount", "base_qty", "previous_base_amount", "last_year_base_amount", "cost_amount",
-           "previous_cost_amount", "rate", "amount")
 
 
 @tagged("post_install", "-at_install")
@@ -49,21 +47,6 @@ class TestRecordIncremental(RebateCommon):
             | self.create_policy(tiers=((1000.0, 2.0), (5000.0, 4.0)), **values)
         policies.action_activate()
         return policies
-
-    def snapshot(self, policy):
-        """Every record of ``policy`` (and its outside-sales rows) as comparable values."""
-        tiers = policy.tier_ids.sorted("threshold")
-        records = {
-            (record.partner_id.id, record.date_start, record.revision): (
-                record.state, record.date_end, list(tiers).index(record.tier_id) if record.tier_id else None,
-                *(round(record[name], 4) for name in FIGURES))
-            for record in self.records(policy)
-        }
-        periods = {
-            row.date_start: (row.outside_customer_count, round(row.outside_sales, 2), round(row.outside_previous_sales, 2))
-            for row in self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)])
-        }
-        return records, periods
 
     def test_incremental_equals_full_after_random_changes_in_old_periods(self):
         amount_pair = self.twin_policies(date_start="2025-04-01")
@@ -108,7 +91,7 @@ class TestRecordIncremental(RebateCommon):
                 for incremental, full in pairs:
                     incremental.action_compute()
                     full.action_compute_full()
-                    self.assertEqual(self.snapshot(incremental), self.snapshot(full),
+                    self.assertEqual(self.computed_snapshot(incremental), self.computed_snapshot(full),
                                      f"incremental and full computations differ on {day}")
                     checks += 1
             day += timedelta(days=rng.randint(5, 25))
@@ -344,15 +327,19 @@ class TestRecordScans(RebateCommon):
         reltuples, count = cr.fetchone()
         self.assertEqual(reltuples, count, "the statistics count the rows this transaction inserted")
 
-    def test_day_of_changes_read_in_one_aggregate(self):
-        customer_a, customer_b = self.customer_a, self.customer_b
-        self.invoice(customer_a, "2026-02-10", 120000.0)
-        self.invoice(customer_b, "2026-05-10", 110000.0)
+    def computed_then_credit_note_of_a(self):
+        """A's Q1 120,000 and B's Q2 110,000 computed, then a 20,000 credit note of A in Q1."""
+        self.invoice(self.customer_a, "2026-02-10", 120000.0)
+        self.invoice(self.customer_b, "2026-05-10", 110000.0)
         self.policy.action_activate()
         self.policy.action_compute()
+        self.refund(self.customer_a, "2026-02-20", 20000.0)
+
+    def test_day_of_changes_read_in_one_aggregate(self):
+        customer_a, customer_b = self.customer_a, self.customer_b
+        self.computed_then_credit_note_of_a()
         # a credit note in Q1 (customer A: Q1 and Q2, whose period before is Q1) and an invoice
         # in Q2 (customer B: Q2 and Q3)
-        self.refund(customer_a, "2026-02-20", 20000.0)
         self.invoice(customer_b, "2026-05-20", 10000.0)
         calls, spy = self.spy_ranges()
         with spy:
@@ -467,11 +454,7 @@ class TestRecordScans(RebateCommon):
         """Committing as it goes, the daily job works on the changes queued when it began: one
         queued after (a user's commit while it runs) stays queued for the next run."""
         customer_a, customer_b = self.customer_a, self.customer_b
-        self.invoice(customer_a, "2026-02-10", 120000.0)
-        self.invoice(customer_b, "2026-05-10", 110000.0)
-        self.policy.action_activate()
-        self.policy.action_compute()
-        self.refund(customer_a, "2026-02-20", 20000.0)
+        self.computed_then_credit_note_of_a()
         self.env.cr.execute("SELECT id FROM rebate_compute_queue")
         began = frozenset(row[0] for row in self.env.cr.fetchall())
         self.refund(customer_b, "2026-05-20", 10000.0)  # queued after the job began

@@ -12,7 +12,6 @@ from odoo import Command
 from odoo.tests import tagged
 
 from .common import RebateCommon
-from .test_record_incremental import FIGURES
 
 
 @tagged("post_install", "-at_install")
@@ -208,7 +207,7 @@ class TestRecordPaidIncremental(RebateCommon):
     def snapshot(self, policy):
         return {
             (record.partner_id.id, record.date_start, record.revision): (
-                record.state, *(round(record[name], 4) for name in FIGURES))
+                record.state, *(round(record[name], 4) for name in self.COMPUTED_FIGURES))
             for record in self.records(policy)
         }
 
