@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from rebate_engine import (
-    Period, add_months, disjoint_date_ranges, iter_periods, merge_date_ranges, period_containing, seniority_reached,
+    Period, add_months, disjoint_date_ranges, iter_periods, merge_date_ranges, month_ranges, period_containing,
+    seniority_reached, whole_months,
 )
 
 
@@ -159,3 +160,21 @@ def test_merged_ranges_hold_the_same_days_in_fewest_ranges(ranges):
     # disjoint exactly when the days add up
     assert disjoint_date_ranges(ranges) == (
         sum((end - start).days + 1 for start, end in set(ranges)) == len(days))
+
+
+def test_whole_months_hand_worked():
+    assert whole_months(date(2024, 11, 1), date(2025, 2, 28)) == [
+        date(2024, 11, 1), date(2024, 12, 1), date(2025, 1, 1), date(2025, 2, 1)]
+    assert whole_months(date(2024, 2, 1), date(2024, 2, 29)) == [date(2024, 2, 1)]
+    assert whole_months(date(2025, 2, 15), date(2025, 5, 14)) is None, "a period from the 15th"
+    assert whole_months(date(2025, 1, 1), date(2025, 2, 27)) is None, "a period clipped before a month's end"
+    assert month_ranges({date(2025, 3, 1), date(2025, 1, 1), date(2025, 2, 1), date(2025, 6, 1)}) == [
+        (date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 6, 1), date(2025, 6, 30))]
+
+
+@given(st.sets(st.integers(0, 60), max_size=20))
+def test_month_ranges_hold_exactly_the_months(indexes):
+    months = {add_months(date(2022, 1, 1), index) for index in indexes}
+    ranges = month_ranges(months)
+    assert disjoint_date_ranges(ranges)
+    assert {month for start, end in ranges for month in whole_months(start, end)} == months

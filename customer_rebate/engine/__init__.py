@@ -16,8 +16,8 @@ from .bounds import (
     validate_bounds,
 )
 from .periods import (
-    Period, add_months, disjoint_date_ranges, iter_periods, merge_date_ranges, period_containing, previous_period,
-    same_period_last_year, seniority_reached,
+    Period, add_months, disjoint_date_ranges, iter_periods, merge_date_ranges, month_ranges, period_containing,
+    previous_period, same_period_last_year, seniority_reached, whole_months,
 )
 from .rounding import round_money, to_decimal
 from .tiers import RebateResult, Tier, compute_rebate, validate_tiers
@@ -46,6 +46,7 @@ __all__ = [
     "disjoint_date_ranges",
     "iter_periods",
     "merge_date_ranges",
+    "month_ranges",
     "period_containing",
     "pooled_rebate",
     "plan_advances",
@@ -55,6 +56,7 @@ __all__ = [
     "round_money",
     "same_period_last_year",
     "seniority_reached",
+    "whole_months",
     "to_decimal",
     "true_up",
     "validate_bounds",

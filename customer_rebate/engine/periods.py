@@ -137,6 +137,23 @@ def merge_date_ranges(ranges):
     return merged
 
 
+def whole_months(start, end):
+    """The first days of the calendar months of ``[start, end]`` when the range is whole months
+    (from a first day to a last day), else None."""
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
+        return None
+    months, month = [], start
+    while month <= end:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def month_ranges(months):
+    """Calendar months (their first days) as the fewest closed date ranges, in order."""
+    return merge_date_ranges((month, add_months(month, 1) - timedelta(days=1)) for month in months)
+
+
 def disjoint_date_ranges(ranges):
     """Whether no day belongs to two of ``ranges`` (closed ``(start, end)`` pairs, unique)."""
     ordered = sorted(set(ranges))

@@ -26,8 +26,8 @@ from odoo.tools import SQL, float_compare, format_date, formatLang
 from ..engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Period, Tier, add_months, advance_target,
     advanced_total, amount_in_bounds, compute_rebate, disjoint_date_ranges, iter_periods, merge_date_ranges,
-    period_containing, plan_advances, pooled_advance_targets, pooled_rebate, previous_period, project, round_money,
-    same_period_last_year, seniority_reached, to_decimal, validate_bounds, validate_tiers,
+    month_ranges, period_containing, plan_advances, pooled_advance_targets, pooled_rebate, previous_period, project,
+    round_money, same_period_last_year, seniority_reached, to_decimal, validate_bounds, validate_tiers, whole_months,
 )
 from ..engine.overlap import overlap_key, payback_share, split_segments
 from ..tools.compute_run import CURRENT_RUN, DAILY_JOB, ComputeRun, compute_run, daily_job
@@ -1243,7 +1243,7 @@ class RebatePolicy(models.Model):
     # at most this many customers, an aggregate joins their lines to their moves by the moves' key
     FEW_CUSTOMERS = 300
 
-    def _line_figures_query(self, domain, ranges, build, every_customer=False, customers=None):
+    def _line_figures_query(self, domain, ranges, build, every_customer=False, customers=None, condition=None):
         """Run one aggregate over the journal items of ``domain`` (built with ``moves=False``, for
         the date ``ranges``),
         joined to their move, which must be a customer invoice or credit note that no payout made.
@@ -1253,7 +1253,8 @@ class RebatePolicy(models.Model):
         (that quantity at the product's cost in the policy's company). ``every_customer``: the
         domain limits neither the customers nor their number (a whole period of the policy's
         products is read); ``customers``: the domain limits the lines to that many customers (or
-        documents). Returns the rows."""
+        documents); ``condition(terms)``, an SQL condition added to the domain's. Returns the
+        rows."""
         self.ensure_one()
         # raw SQL over lines, moves, products and units: what the ORM still holds must be written
         for model in ("account.move.line", "account.move", "product.product", "product.template", "uom.uom"):
@@ -1302,6 +1303,8 @@ class RebatePolicy(models.Model):
         }
         if self.invoice_basis == "paid":
             terms = self._join_paid_shares(query, move, ranges, terms)
+        if condition is not None:
+            query.add_where(condition(terms))
         select, groupby = build(terms)
         cr = self.env.cr
         # For this statement only: no JIT compilation (a tenth of a second or more to compile
@@ -1477,80 +1480,93 @@ class RebatePolicy(models.Model):
                 figures[date_range][partner_id] = values
         return figures
 
-    def _range_figures_from_months(self, needs, partner_ids, run):
+    def _range_figures_from_months(self, needs, wanted, run):
         """``_range_figures`` of some customers added up from their sums per calendar month, which
         the ``run`` keeps for the policies over the same journal items (``_shared_ranges_key``) —
         and the daily job for all its policies (``DailyJob``): the day's
         changes are the same customers for every policy, monthly, quarterly and yearly alike, so
-        the first policy reads their months and the others add them up. None when a
-        range is not whole months (a period clipped to the policy's dates) or the policy's lines
-        are its own."""
+        the first policy reads their months and the others add them up. ``wanted`` is
+        ``{partner id: the ranges of needs it is summed over}``: each customer's own months are
+        read (a credit note dated years back must not make the day's other customers read the
+        years between). None when a range is not whole months (a period clipped to the policy's
+        dates) or the policy's lines are its own."""
         self.ensure_one()
         key = self._shared_ranges_key(needs)
-        ranges = list(needs)
-        if key is None or not all(start.day == 1 and (end + timedelta(days=1)).day == 1 for start, end in ranges):
+        range_months = {date_range: whole_months(*date_range) for date_range in needs}
+        if key is None or None in range_months.values():
             return None
-        start, end = min(start for start, _end in ranges), max(end for _start, end in ranges)
         kept = run.months_kept().setdefault(key, {})
-        missing = [partner_id for partner_id in partner_ids
-                   if partner_id not in kept or kept[partner_id][0] > start or kept[partner_id][1] < end]
+        # the customers whose months are not all read yet, by the months they miss
+        missing = defaultdict(list)
+        for partner_id, ranges in wanted.items():
+            read = kept[partner_id][0] if partner_id in kept else frozenset()
+            months = frozenset(month for date_range in ranges for month in range_months[date_range]) - read
+            if months:
+                missing[months].append(partner_id)
         if missing:
-            # their months read again over the span they had and the one asked for
-            span = (min([start] + [kept[partner_id][0] for partner_id in missing if partner_id in kept]),
-                    max([end] + [kept[partner_id][1] for partner_id in missing if partner_id in kept]))
-            months = self._month_figures(missing, span)
-            for partner_id in missing:
-                kept[partner_id] = (*span, months.get(partner_id, {}))
-        inside = self._partners_in_scope(list(partner_ids))
-        # the first days of the months of each range, worked out once for every customer
-        range_months = {}
-        for date_range in ranges:
-            month, range_months[date_range] = date_range[0], []
-            while month <= date_range[1]:
-                range_months[date_range].append(month)
-                month = add_months(month, 1)
-        figures = {date_range: {} for date_range in ranges}
+            found = self._month_figures(missing)
+            for months, partner_ids in missing.items():
+                for partner_id in partner_ids:
+                    read, sums = kept.get(partner_id, (frozenset(), {}))
+                    sums.update(found.get(partner_id, {}))
+                    kept[partner_id] = (read | months, sums)
+        inside = self._partners_in_scope(list(wanted))
+        figures = {date_range: {} for date_range in needs}
         for partner_id in inside:
-            months = kept[partner_id][2]
-            if not months:
+            sums = kept[partner_id][1]
+            if not sums:
                 continue
-            for date_range in ranges:
-                totals = {}
+            for date_range in wanted[partner_id]:
+                totals, measures = {}, needs[date_range]
                 for month in range_months[date_range]:
-                    for measure, value in months.get(month, {}).items():
-                        if measure in needs[date_range]:
+                    for measure, value in sums.get(month, {}).items():
+                        if measure in measures:
                             totals[measure] = totals.get(measure, ZERO) + value
                 totals = {measure: value for measure, value in totals.items() if value}
                 if totals:
                     figures[date_range][partner_id] = totals
         return figures
 
-    def _month_figures(self, partner_ids, span):
+    def _month_figures(self, missing):
         """``{partner id: {first day of a month: {measure: Decimal}}}``: the sums of the lines,
-        amount, quantity and cost of some customers' journal items per calendar month of ``span``
-        (the policy's products, whatever its customer scope), in one aggregate."""
+        amount, quantity and cost of some customers' journal items per calendar month (the
+        policy's products, whatever its customer scope), in one aggregate; ``missing`` is
+        ``{months (first days): [partner ids]}``, the months read for each customer."""
         self.ensure_one()
-        domain = self._product_line_domain(None, None, ranges=[span], moves=False) \
-            & Domain("partner_id", "in", list(partner_ids))
+        every = month_ranges(frozenset().union(*missing))
+        domain = self._product_line_domain(None, None, ranges=every, moves=False)
 
         def build(terms):
             return SQL("%s.partner_id, date_trunc('month', %s)::date, COUNT(*), SUM(%s), SUM(%s), SUM(%s)",
                        terms["line"], terms["date"], terms["amount"], terms["qty"], terms["cost"]), SQL("1, 2")
 
+        def customers_months(terms):
+            # each customer's own months, in SQL: the ORM would spend longer optimising the
+            # conditions of a few dozen customers' ranges than PostgreSQL reading their lines
+            return SQL("(%s)", SQL(" OR ").join(
+                SQL("(%s.partner_id = ANY(%s) AND (%s))", terms["line"], sorted(partner_ids), SQL(" OR ").join(
+                    SQL("%s BETWEEN %s AND %s", terms["date"], start, end) for start, end in month_ranges(months)))
+                for months, partner_ids in missing.items()))
+
         months = defaultdict(dict)
+        customers = sum(len(partner_ids) for partner_ids in missing.values())
         for partner_id, month, lines, amount, qty, cost in self._line_figures_query(
-                domain, [span], build, customers=len(partner_ids)):
+                domain, every, build, customers=customers, condition=customers_months):
             if partner_id:
                 months[partner_id][month] = _measures(lines, amount, qty, cost)
         return months
 
-    def _prefetch_partner_figures(self, work, run):
+    def _prefetch_partner_figures(self, work, run, queued=None):
         """Read the figures of every (period, customers) of an incremental run at once — one
         aggregate over the union of their customers and date ranges, a few periods at a time —
         and leave them in the ``run`` for ``_compute_period_figures``: the day's changes touch
-        many periods of few customers, which would otherwise be one aggregate each."""
+        many periods of few customers, which would otherwise be one aggregate each. With the
+        run's ``queued`` changes (rows (id, date, partner, move, posted)), the figures of the
+        period before and last year that no change can have moved are taken from the customer's
+        estimate (``_comparisons_kept``) instead of being read."""
         self.ensure_one()
         items = [(period, partner_ids) for period, partner_ids in work if partner_ids]
+        kept = self._comparisons_kept(items, queued, run) if queued is not None else {}
         every = {}
         for period, _partner_ids in items:
             self._period_range_needs(period, every)
@@ -1561,15 +1577,66 @@ class RebatePolicy(models.Model):
             chunk.append((period, partner_ids))
             self._period_range_needs(period, needs)
             if len(needs) >= limit or index + 1 == len(items):
-                partners = set().union(*(partner_ids for _period, partner_ids in chunk))
-                by_range = self._range_figures_from_months(needs, partners, run)
+                wanted = defaultdict(set)
+                for chunk_period, chunk_partners in chunk:
+                    ranges = self._period_ranges(chunk_period)
+                    for partner_id in chunk_partners:
+                        wanted[partner_id].update(
+                            ranges[:1] if (chunk_period.date_start, partner_id) in kept else ranges)
+                by_range = self._range_figures_from_months(needs, wanted, run)
                 if by_range is None:
-                    by_range = self._range_figures(needs, partners)
+                    by_range = self._range_figures(needs, set(wanted))
                 for chunk_period, chunk_partners in chunk:
                     figures = self._assemble_period_figures(chunk_period, by_range)
+                    for partner_id in chunk_partners:
+                        comparisons = kept.get((chunk_period.date_start, partner_id))
+                        if comparisons is not None:
+                            figures.setdefault(partner_id, dict.fromkeys(self.PERIOD_FIGURES, ZERO)).update(comparisons)
                     run.prefetched[(self.id, chunk_period.date_start, frozenset(chunk_partners))] = {
                         partner_id: values for partner_id, values in figures.items() if partner_id in chunk_partners}
                 chunk, needs = [], {}
+
+    # the figures of a customer in a period (_assemble_period_figures)
+    PERIOD_FIGURES = ("lines", "base_amount", "base_qty", "cost_amount", "previous_base_amount",
+                      "previous_cost_amount", "last_year_base_amount")
+
+    def _comparisons_kept(self, items, queued, run):
+        """``{(period start, partner id): {figure: Decimal}}``: the period before's and last year's
+        figures of the (period, customers) of an incremental run (``items``) that stand as its
+        estimate holds them — its only record, an estimate never settled, which the last run
+        wrote or found equal — because none of the customer's ``queued`` changes falls in either
+        range, and no estimate of the customer was put back (one confirmed may have missed a
+        change of its period before). The day's invoices move the open periods only: their
+        customers' years before are not read again. A policy whose periods write more than
+        records (``_compute_customer_periods``) reads them. The records read are left in the
+        ``run`` for ``_compute_customer_periods``."""
+        self.ensure_one()
+        if not items or self.advance_period or self.pool_mode != "none" or not self.combinable:
+            return {}
+        read = [(period.date_start, frozenset(partner_ids)) for period, partner_ids in items]
+        rows = self._period_record_rows_of(read)
+        run.record_rows[self.id] = (read, rows)
+        days, put_back = defaultdict(list), set()
+        for _queue_id, day, partner_id, move_id, _posted in queued:
+            days[partner_id].append(day)
+            if not move_id:
+                put_back.add(partner_id)
+        kept = {}
+        for period, partner_ids in items:
+            _current, *compared = self._period_ranges(period)
+            period_rows = rows.get(period.date_start, {})
+            for partner_id in partner_ids:
+                found = period_rows.get(partner_id)
+                if not found or len(found) > 1 or found[0].state != "draft" or found[0].revision \
+                        or partner_id in put_back or any(start <= day <= end for day in days[partner_id] for start, end in compared):
+                    continue
+                row = found[0]
+                kept[(period.date_start, partner_id)] = {
+                    "previous_base_amount": to_decimal(row.previous_base_amount),
+                    "previous_cost_amount": to_decimal(row.previous_cost_amount),
+                    "last_year_base_amount": to_decimal(row.last_year_base_amount),
+                }
+        return kept
 
     # date ranges read by one prefetching aggregate at most: a policy's periods share no day, so
     # each line is summed once whatever their number (_range_figures_by_slice); the bound keeps the
@@ -1707,11 +1774,13 @@ class RebatePolicy(models.Model):
                 elif day in before:
                     previous += to_decimal(amount or 0)
             changes.append((period, row, sales, previous, {p: c for p, c in new_lines.items() if c}))
-        # a customer is new to the group when the new documents are all it has in the period
-        periods = sorted((period.date_start, period.date_end) for period, _row, _s, _p, new in changes if new)
-        totals = {}
+        # a customer is new to the group when the new documents are all it has in the period:
+        # its lines counted from the months the daily job keeps of it, else by one aggregate
+        totals, unknown = self._outside_line_counts(changes)
+        periods = sorted({(period.date_start, period.date_end) for period, *_rest, new in changes
+                          if set(new) & unknown})
         if periods:
-            partners = set().union(*(new for *_rest, new in changes))
+            partners = unknown
             starts = [start for start, _end in periods]
 
             def count_lines(terms):
@@ -1720,9 +1789,10 @@ class RebatePolicy(models.Model):
 
             domain = self._outside_line_domain(None, None, ranges=periods, moves=False) \
                 & Domain("partner_id", "in", list(partners))
-            totals = {(starts[index - 1], partner_id): count
-                      for partner_id, index, count in self._line_figures_query(
-                          domain, periods, count_lines, customers=len(partners))}
+            totals.update({(starts[index - 1], partner_id): count
+                           for partner_id, index, count in self._line_figures_query(
+                               domain, periods, count_lines, customers=len(partners))
+                           if (starts[index - 1], partner_id) not in totals})
         for period, row, sales, previous, new in changes:
             new_customers = sum(1 for partner_id, count in new.items()
                                 if totals.get((period.date_start, partner_id)) == count)
@@ -1731,6 +1801,29 @@ class RebatePolicy(models.Model):
                 "outside_sales": float(to_decimal(row.outside_sales) + sales),
                 "outside_previous_sales": float(to_decimal(row.outside_previous_sales) + previous),
             })
+
+    def _outside_line_counts(self, changes):
+        """``({(period start, partner id): lines}, {partner ids not counted})``: the lines of the
+        candidates new to the comparison group in their periods (``changes``, as
+        ``_add_outside_changes`` builds them), counted from the sums per month that the run or
+        the daily job keeps of them (``_range_figures_from_months``) where it read every month of
+        the period — the day's customers of a policy over the same journal items; the others
+        are left to an aggregate."""
+        run = CURRENT_RUN.get()
+        counts, unknown = {}, set()
+        for period, *_rest, new in changes:
+            needs = {(period.date_start, period.date_end): {"lines"}}
+            key = self._shared_ranges_key(needs)
+            kept = run.months_kept().get(key, {}) if run is not None and key is not None else {}
+            months = whole_months(period.date_start, period.date_end)
+            for partner_id in new:
+                read, sums = kept.get(partner_id, (frozenset(), {}))
+                if months is None or not read.issuperset(months):
+                    unknown.add(partner_id)
+                    continue
+                counts[(period.date_start, partner_id)] = int(sum(
+                    sums.get(month, {}).get("lines", ZERO) for month in months))
+        return counts, unknown
 
     def _outside_from_run(self, ranges):
         """``(customers, sales, sales before)`` of the customers outside the policy's scope over
@@ -1859,12 +1952,15 @@ class RebatePolicy(models.Model):
         self.ensure_one()
         Record = self.env["rebate.record"]
         Record.flush_model(self.RECORD_ROW_FIELDS[1:] + ("policy_id", "date_start"))
-        domain = Domain("policy_id", "=", self.id) & Domain.OR(
-            Domain("date_start", "=", date_start)
-            & (Domain("partner_id", "in", list(partner_ids)) if partner_ids is not None else Domain.TRUE)
-            for date_start, partner_ids in items)
-        query = Record._search(domain)
+        query = Record._search(Domain("policy_id", "=", self.id))
         query.order = None
+        # the periods' conditions in SQL: the ORM optimising hundreds of them (the day's changes
+        # over years of monthly periods) took longer than the query
+        query.add_where(SQL("(%s)", SQL(" OR ").join(
+            SQL("(%s = %s AND %s = ANY(%s))", SQL.identifier(query.table, "date_start"), date_start,
+                SQL.identifier(query.table, "partner_id"), sorted(partner_ids))
+            if partner_ids is not None else SQL("%s = %s", SQL.identifier(query.table, "date_start"), date_start)
+            for date_start, partner_ids in items)))
         self.env.cr.execute(query.select(*(SQL.identifier(query.table, name)
                                            for name in ("date_start", *self.RECORD_ROW_FIELDS))))
         rows = defaultdict(lambda: defaultdict(list))
@@ -1922,7 +2018,11 @@ class RebatePolicy(models.Model):
             for period, partner_ids in items:
                 created |= self._compute_period_records(period.date_start, period.date_end, partner_ids, queued)
             return created
-        rows = self._period_record_rows_of([(period.date_start, partner_ids) for period, partner_ids in items])
+        read = [(period.date_start, frozenset(partner_ids)) for period, partner_ids in items]
+        run = CURRENT_RUN.get()
+        known = run.record_rows.pop(self.id, None) if run is not None else None
+        # read with the figures (_comparisons_kept) when nothing was written since
+        rows = known[1] if known is not None and known[0] == read else self._period_record_rows_of(read)
         # the customer scope read once (a search for each period's customers otherwise)
         self._scope_partner_ids()
         # the customers' first invoices, for the seniority, read once for all the periods
@@ -2175,7 +2275,7 @@ class RebatePolicy(models.Model):
                     periods, changes, policy.compute_resume_date - timedelta(days=1))
             else:
                 work = [(period, None) for period in periods]
-            policy._prefetch_partner_figures(work, run)
+            policy._prefetch_partner_figures(work, run, queued if whole and incremental else None)
             # the periods of some customers (the day's changes) computed together, then each
             # period of every customer on its own
             customers = [(period, partner_ids) for period, partner_ids in work if partner_ids is not None]

@@ -345,15 +345,47 @@ class TestRecordScans(RebateCommon):
         with spy:
             self.policy.action_compute()
         self.assertEqual(len(calls), 1, "one aggregate for every period the changes touch")
-        # the customers' months from the first quarter read (Q1 2025, Q1 2026's last year) to the
-        # last (Q3 2026, after B's Q2), which Q1 2025 ... Q3 2026 are added up from
-        self.assertEqual(calls[0], [(quarter(2025, 1)[0], quarter(2026, 3)[1])])
+        # the customers' months: A's Q1 and B's Q2 alone (the changes are in them; their estimates
+        # hold the period before and last year), A's Q2 and B's Q3 with theirs (Q1 and Q2 changed,
+        # and they have no estimate): Q1 2026 to Q3 2026, Q2 and Q3 2025 — not Q1 and Q4 2025
+        self.assertEqual(calls[0], [(quarter(2025, 2)[0], quarter(2025, 3)[1]),
+                                    (quarter(2026, 1)[0], quarter(2026, 3)[1])])
         self.assertRecordValues(self.records(partner_id=customer_a.id), [
             {"date_start": date(2026, 1, 1), "base_amount": 100000.0, "amount": 5000.0},
         ])
         self.assertRecordValues(self.records(partner_id=customer_b.id), [
             {"date_start": date(2026, 4, 1), "base_amount": 120000.0, "previous_base_amount": 0.0, "amount": 6000.0},
         ])
+
+    def test_estimate_put_back_reads_its_period_before_again(self):
+        """The figures of the period before and last year come from a customer's estimate only
+        while no change can have moved them: a confirmed record missed the credit note of its
+        period before (no adjustment for a comparison figure alone), and put back to estimate
+        it is read again — the incremental run then equals the full one."""
+        customer = self.customer_a
+        self.invoice(customer, "2025-11-10", 50000.0)
+        self.invoice(customer, "2026-02-10", 120000.0)
+        self.policy.action_activate()
+        self.policy.action_compute()
+        record = self.records(partner_id=customer.id, date_start=date(2026, 1, 1))
+        self.assertRecordValues(record, [{"base_amount": 120000.0, "previous_base_amount": 50000.0, "amount": 6000.0}])
+        record.action_confirm()
+        self.refund(customer, "2025-12-05", 10000.0)
+        self.policy.action_compute()
+        self.assertRecordValues(record, [{"state": "confirmed", "previous_base_amount": 50000.0}])
+        self.assertFalse(self.records(partner_id=customer.id, date_start=date(2026, 1, 1)) - record,
+                         "no adjustment: the base and the rebate stand")
+        record.action_draft()
+        calls, spy = self.spy_ranges()
+        with spy:
+            self.policy.action_compute()
+        self.assertRecordValues(record, [{"state": "draft", "base_amount": 120000.0,
+                                          "previous_base_amount": 40000.0, "amount": 6000.0}])
+        q4_start, q4_end = quarter(2025, 4)
+        self.assertTrue(any(start <= q4_start and q4_end <= end for start, end in calls[0]),
+                        "Q4 2025 read, not taken from the estimate")
+        self.policy.action_compute_full()
+        self.assertRecordValues(record, [{"previous_base_amount": 40000.0}])
 
     def test_day_of_changes_written_together(self):
         """The periods a day's changes touch are read by one query of their records and written
@@ -424,9 +456,10 @@ class TestRecordScans(RebateCommon):
         policy_class = type(self.policy)
         month_figures, range_figures = policy_class._month_figures, policy_class._range_figures
 
-        def spy_months(self_, partner_ids, span):
-            months.append((self_.id, set(partner_ids)))
-            return month_figures(self_, partner_ids, span)
+        def spy_months(self_, missing):
+            months.append((self_.id, {partner_id: set(read) for read, partner_ids in missing.items()
+                                      for partner_id in partner_ids}))
+            return month_figures(self_, missing)
 
         def spy_ranges(self_, needs, partner_ids=None):
             ranges.append(self_.id)
@@ -435,9 +468,15 @@ class TestRecordScans(RebateCommon):
         with patch(f"{POLICY_CLASS}._month_figures", spy_months), \
                 patch(f"{POLICY_CLASS}._range_figures", spy_ranges):
             self.env["rebate.policy"]._cron_compute_rebates()
-        ours = [call for call in months if call[0] in policies.ids]
-        self.assertEqual(len(ours), 1, "one read of the customer's months for both policies")
-        self.assertEqual(ours[0][1], {customer.id})
+        ours = [call[1] for call in months if call[0] in policies.ids]
+        read = [month for call in ours for month in call[customer.id]]
+        self.assertEqual(len(read), len(set(read)), "no month of the customer read twice for the two policies")
+        # the quarterly policy reads Q1 (its estimate holds Q4 2025 and Q1 2025) and Q2 with Q1 and
+        # Q2 2025 (no estimate); the monthly one adds them up, and reads only March 2025, the last
+        # year of March (whose period before changed): February's estimate holds February's
+        self.assertEqual(ours[1:], [{customer.id: {date(2025, 3, 1)}}])
+        self.assertEqual(set(read), {date(2026, month, 1) for month in range(1, 7)}
+                         | {date(2025, month, 1) for month in range(3, 7)})
         self.assertFalse(set(ranges) & set(policies.ids))
         # Q1: 120,000 - 20,000 + 10,000 = 110,000 at 5 % = 5,500; February 100,000 at 2 % = 2,000,
         # March 10,000 (below 30,000) with February as its month before
@@ -471,11 +510,11 @@ class TestRecordScans(RebateCommon):
         self.assertRecordValues(self.records(partner_id=customer_b.id), [
             {"date_start": date(2026, 4, 1), "base_amount": 100000.0, "amount": 5000.0}])
 
-    def test_comparison_group_of_the_day_of_changes_in_three_aggregates(self):
+    def test_comparison_group_of_the_day_of_changes_in_two_aggregates(self):
         """A policy scoped to a tag: a day of new documents of a customer outside it, in several
         periods, brings the comparison group of each period up to date from what those documents
-        add — their customers' months, the documents' lines, the periods' lines of the customers
-        they may make new — whatever the number of periods."""
+        add — their customers' months, the documents' lines; the customers they may make new are
+        counted from those months — whatever the number of periods."""
         tagged = self.env["res.partner"].create({"name": "Tagged company", "is_company": True,
                                                  "category_id": [Command.set(self.customer_tag.ids)]})
         outsider = self.env["res.partner"].create({"name": "Outside company", "is_company": True})
@@ -491,7 +530,7 @@ class TestRecordScans(RebateCommon):
         calls, spy = self.spy_ranges()
         with spy, patch(f"{POLICY_CLASS}._write_outside_period", side_effect=AssertionError("a period read again")):
             policy.action_compute()
-        self.assertEqual(len(calls), 3)
+        self.assertEqual(len(calls), 2)
         periods = self.env["rebate.policy.period"].search([("policy_id", "=", policy.id)], order="date_start")
         self.assertEqual([(row.outside_customer_count, row.outside_sales, row.outside_previous_sales) for row in periods],
                          [(1, 60000.0, 0.0), (1, 60000.0, 60000.0), (1, 30000.0, 60000.0), (0, 0.0, 30000.0)])

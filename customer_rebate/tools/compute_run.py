@@ -64,6 +64,9 @@ class ComputeRun:
 
     def __init__(self):
         self.prefetched = {}
+        # the records of an incremental run's periods, read with its figures for the first of
+        # them: {policy id: (the periods and customers read, rows as _period_record_rows_of)}
+        self.record_rows = {}
         self.memo = {}  # the policies' scopes as ids (("partners" or "products", policy id) -> ids)
         self.first_dates = {}  # {company id: {partner id: date of the first invoice or None}}
         # the day's customers' sums per calendar month, per _shared_ranges_key:
