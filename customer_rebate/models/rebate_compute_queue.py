@@ -48,7 +48,14 @@ class RebateComputeQueue(models.Model):
     @api.model
     def _enqueue_records(self, records):
         """Queue the periods of rebate records a person put back to estimate."""
-        rows = {(record.policy_id.id, record.date_start, record.partner_id.id) for record in records}
+        self._enqueue_periods({(record.policy_id.id, record.date_start, record.partner_id.id) for record in records})
+
+    @api.model
+    def _enqueue_periods(self, rows):
+        """Queue periods of customers whatever their documents: ``rows`` of (policy id, period
+        start, customer id), a row without a document (its period and comparison group are read
+        again, not brought up to date from documents)."""
+        rows = set(rows)
         if rows:
             self.env.cr.execute(SQL(
                 "INSERT INTO rebate_compute_queue (policy_id, date, partner_id) VALUES %s",

@@ -1692,23 +1692,34 @@ class RebatePolicy(models.Model):
         period is read again. The periods' rows are read by one search."""
         self.ensure_one()
         inside = set(self._partners_in_scope(list(set().union(*(partner_ids for _period, partner_ids in items)))))
-        work = [(period, set(partner_ids) - inside) for period, partner_ids in items]
-        work = [(period, outside) for period, outside in work if outside]
+        # a customer queued without a document (its tags changed, or an estimate put back) may
+        # have crossed the scope: its periods are read again, even when it is inside now
+        unbound = defaultdict(set)
+        for _queue_id, day, partner_id, move_id, _posted in queued or []:
+            if not move_id:
+                unbound[partner_id].add(day)
+        work = []
+        for period, partner_ids in items:
+            before = previous_period(period)
+            crossed = any(day in period or day in before for partner_id in partner_ids for day in unbound[partner_id])
+            outside = set(partner_ids) - inside
+            if crossed or outside:
+                work.append((period, outside, crossed))
         if not work:
             return
         rows = {row.date_start: row for row in self.env["rebate.policy.period"].search(
-            [("policy_id", "=", self.id), ("date_start", "in", [period.date_start for period, _outside in work])])}
+            [("policy_id", "=", self.id), ("date_start", "in", [period.date_start for period, *_rest in work])])}
         added = []
-        for period, outside in work:
+        for period, outside, crossed in work:
             row = rows.get(period.date_start, self.env["rebate.policy.period"])
-            moves = self._outside_new_moves(period, outside, queued or []) if row else None
+            moves = self._outside_new_moves(period, outside, queued or []) if row and not crossed else None
             if moves is None:
                 self._write_outside_period(period, row)
             elif moves:
                 added.append((period, row, moves))
         if added:
             self._add_outside_changes(added)
-        self._hold_outside_changes([period for period, _outside in work])
+        self._hold_outside_changes([period for period, *_rest in work])
 
     def _hold_outside_changes(self, periods):
         """After the comparison group of ``periods`` was read (in full, or added up): the policy's

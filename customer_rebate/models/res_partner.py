@@ -200,8 +200,21 @@ class ResPartner(models.Model):
 
     # ---- Group volume (集团客户) ---------------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a tagged contact brings its company into the policies naming the tag
+        parents = self.browse({vals["parent_id"] for vals in vals_list if vals.get("category_id") and vals.get("parent_id")})
+        tags_before = parents._rebate_scope_tags() if parents else None
+        partners = super().create(vals_list)
+        if tags_before:
+            parents._enqueue_rebate_scope_changes(tags_before)
+        return partners
+
     def write(self, vals):
+        tags_before = self._rebate_scope_tags() if "category_id" in vals else None
         result = super().write(vals)
+        if tags_before:
+            self._enqueue_rebate_scope_changes(tags_before)
         modes = []
         if POOL_PARENT_FIELDS & set(vals):
             modes.append("parent")
@@ -214,3 +227,45 @@ class ResPartner(models.Model):
                 [("pool_mode", "in", modes), ("state", "in", ("active", "closed"))])
             policies._require_full_compute()
         return result
+
+    # ---- Customers in scope by tag -----------------------------------------------------------------
+
+    def _rebate_scope_tags(self):
+        """``{commercial partner id: {tag ids}}`` of the companies of these contacts (the tags of
+        all their contacts: a policy's tag covers a customer one of whose contacts carries it),
+        when some active or closed policy names customer tags; else empty."""
+        Policy = self.env["rebate.policy"].sudo()
+        if not Policy.search_count([("partner_category_ids", "!=", False), ("state", "in", ("active", "closed"))],
+                                   limit=1):
+            return {}
+        companies = self.sudo().commercial_partner_id
+        contacts = self.sudo().with_context(active_test=False).search(
+            [("commercial_partner_id", "in", companies.ids)])
+        tags = {company_id: set() for company_id in companies.ids}
+        for contact in contacts:
+            tags[contact.commercial_partner_id.id] |= set(contact.category_id.ids)
+        return tags
+
+    def _enqueue_rebate_scope_changes(self, tags_before):
+        """A customer that gained or lost a tag a policy names is in or out of its scope in every
+        period: queue every period that policy computed for that customer (one INSERT), so that
+        the incremental run creates or removes its records and moves the comparison group, as a
+        full run would. ``tags_before``: ``_rebate_scope_tags`` before the change."""
+        tags_after = self.browse(list(tags_before))._rebate_scope_tags()
+        changed = {company_id: tags_before[company_id] ^ tags_after.get(company_id, set())
+                   for company_id in tags_before}
+        changed = {company_id: tags for company_id, tags in changed.items() if tags}
+        if not changed:
+            return
+        policies = self.env["rebate.policy"].sudo().search(
+            [("partner_category_ids", "in", list(set().union(*changed.values()))),
+             ("state", "in", ("active", "closed"))])
+        rows = [
+            (policy.id, period.date_start, company_id)
+            for policy in policies
+            for company_id, tags in changed.items() if tags & set(policy.partner_category_ids.ids)
+            for period in policy._periods_to_compute()
+        ]
+        if rows:
+            self.env["rebate.compute.queue"].sudo()._enqueue_periods(rows)
+

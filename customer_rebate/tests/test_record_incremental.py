@@ -100,6 +100,52 @@ class TestRecordIncremental(RebateCommon):
         self.assertFalse(self.env["rebate.compute.queue"].search([("policy_id", "in", amount_pair.ids)]))
 
     @freeze_time("2026-10-15")
+    def test_tag_given_or_taken_brings_the_customer_into_every_period_or_out(self):
+        """A customer tagged (or a tagged contact added to it) enters a tag-scoped policy in every
+        period it bought in, untagged it leaves them — and the comparison group moves with it —
+        as a full recomputation says: every period the policy computed is queued for it."""
+        incremental, full = self.twin_policies(
+            date_start="2026-01-01", partner_category_ids=[Command.set(self.customer_tag.ids)])
+        tagged, newcomer, other = self.customers[0], self.customers[2], self.customers[3]
+        self.invoice(tagged, "2026-02-10", 3000.0)
+        self.invoice(newcomer, "2026-02-20", 2000.0)
+        self.invoice(newcomer, "2026-05-20", 6000.0)
+        self.invoice(other, "2026-08-05", 1500.0)
+        incremental.action_compute()
+        full.action_compute_full()
+        self.assertFalse(self.records(incremental, partner_id=newcomer.id))
+
+        def both_computed():
+            calls, spy = self.spy_periods()
+            with spy:
+                incremental.action_compute()
+            full.action_compute_full()
+            self.assertEqual(self.computed_snapshot(incremental), self.computed_snapshot(full))
+            return calls
+
+        newcomer.category_id = self.customer_tag
+        calls = both_computed()
+        self.assertIn((date(2026, 1, 1), {newcomer.id}), calls, "its first quarter, closed, computed for it")
+        # Q1 2,000 at 2 %, Q2 6,000 at 4 %; Q1 leaves the comparison group: only the other customer
+        # outside (none in Q1), 2,000 less
+        self.assertRecordValues(self.records(incremental, partner_id=newcomer.id), [
+            {"date_start": date(2026, 1, 1), "base_amount": 2000.0, "previous_base_amount": 0.0, "amount": 40.0},
+            {"date_start": date(2026, 4, 1), "base_amount": 6000.0, "previous_base_amount": 2000.0, "amount": 240.0},
+        ])
+        q1 = self.env["rebate.policy.period"].search([("policy_id", "=", incremental.id),
+                                                      ("date_start", "=", date(2026, 1, 1))])
+        self.assertEqual((q1.outside_customer_count, q1.outside_sales), (0, 0.0))
+        newcomer.category_id = False
+        both_computed()
+        self.assertFalse(self.records(incremental, partner_id=newcomer.id), "out of scope again: its estimates go")
+        # a tagged contact brings its company in
+        self.env["res.partner"].create({"name": "Buyer of the other", "parent_id": other.id,
+                                        "category_id": [Command.set(self.customer_tag.ids)]})
+        both_computed()
+        self.assertRecordValues(self.records(incremental, partner_id=other.id), [
+            {"date_start": date(2026, 7, 1), "base_amount": 1500.0, "amount": 30.0}])
+
+    @freeze_time("2026-10-15")
     def test_credit_note_in_old_quarter_recomputes_its_quarter_and_the_next_for_its_customer(self):
         """Hand-worked: Q1 120,000 − 20,000 = 100,000 at 5 % = 5,000."""
         policy = self.create_policy(date_start="2026-01-01")
