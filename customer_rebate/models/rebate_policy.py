@@ -2080,7 +2080,9 @@ class RebatePolicy(models.Model):
                                                                rounding))
             values["cost_amount"] = float(round_money(partner_figures["cost_amount"], rounding)) \
                 if partner_id in bases else 0.0
-            draft = [row for row in rows if row.state == "draft"]
+            # the lowest revision first: a record put back to estimate beside the draft adjustment
+            # made while it was confirmed (or cancelled) leaves two estimates of the period
+            draft = sorted((row for row in rows if row.state == "draft"), key=lambda row: row.revision)
             settled = [row for row in rows if row.state != "draft"]
             if settled:
                 # what confirmed, settled and cancelled adjustments already account for
@@ -2099,6 +2101,8 @@ class RebatePolicy(models.Model):
             if not keep:
                 to_unlink += [row.id for row in draft]
             elif draft:
+                # one estimate holds what the settled rows do not: the others go (each would count)
+                to_unlink += [row.id for row in draft[1:]]
                 if self._values_differ(draft[0], values):
                     to_write.append((draft[0].id, values))
             else:
