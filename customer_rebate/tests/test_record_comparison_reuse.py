@@ -651,3 +651,35 @@ class TestComparisonReuseHandWorked(ReuseCommon):
         self.assertEqual([result for _policy_id, result in kept], [{}, {}, {}])
         for policy in pooled | exclusive:
             self.assertEqual(self.figures(policy, self.customer, self.Q1_2026)[1:4], (7000.0, 2000.0, 3000.0))
+
+
+@tagged("post_install", "-at_install")
+class TestRecordPutBackBesideItsAdjustment(RebateCommon):
+    """A confirmed record that has a draft adjustment, put back to estimate: the period keeps one
+    estimate of what the settled rows do not hold — each of two would count."""
+
+    def test_year_end_settlement_put_back_beside_its_adjustment(self):
+        """5 % of a year from 400,000, advanced quarterly at 3 %: 480,000 bought in February
+        2026, the year-end settlement 24,000 less the 14,400 advanced (Q1 to Q4) = 9,600."""
+        policy = self.create_policy(tiers=((400000.0, 5.0),), name="Yearly target", period="year",
+                                    advance_period="quarter", advance_mode="rate", advance_rate=3.0,
+                                    date_start="2026-01-01")
+        policy.action_activate()
+        self.invoice(self.customer_a, "2026-02-10", 480000.0)
+        with freeze_time("2027-01-10"):
+            policy.action_compute()
+            final = self.records(policy, kind="final")
+            self.assertEqual((final.year_rebate_amount, final.advanced_amount, final.amount), (24000.0, 14400.0, 9600.0))
+            final.action_confirm()
+            # 20,000 more in December: the adjustment adds 1,000 to the year's rebate
+            self.invoice(self.customer_a, "2026-12-20", 20000.0)
+            policy.action_compute()
+            adjustment = self.records(policy, kind="final", revision=1)
+            self.assertEqual((adjustment.state, adjustment.base_amount, adjustment.amount), ("draft", 20000.0, 1000.0))
+            final.action_draft()
+            policy.action_compute()
+            finals = self.records(policy, kind="final")
+            self.assertEqual(finals.mapped(lambda r: (r.revision, r.state, r.base_amount, r.year_rebate_amount,
+                                                      r.advanced_amount, r.amount)),
+                             [(0, "draft", 500000.0, 25000.0, 14400.0, 10600.0)])
+            self.assertEqual(sum(self.records(policy).mapped("amount")), 25000.0, "the year's rebate, once")
