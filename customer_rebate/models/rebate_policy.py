@@ -4119,7 +4119,11 @@ class RebatePolicy(models.Model):
                 previous_base_amount=float(partner_figures.get("previous_base_amount", ZERO)),
                 last_year_base_amount=float(partner_figures.get("last_year_base_amount", ZERO)),
             )
-            draft = next((row for row in finals if row["state"] == "draft"), None)
+            # a year-end settlement put back to estimate beside its draft adjustment: one estimate
+            # (the lowest revision) holds what the settled rows do not, the other goes
+            drafts = sorted((row for row in finals if row["state"] == "draft"), key=lambda row: row["revision"])
+            draft = drafts[0] if drafts else None
+            to_unlink.extend(row["id"] for row in drafts[1:])
             settled = [row for row in finals if row["state"] != "draft"]
             if settled:
                 # what the confirmed year-end settlement and its adjustments already account for
