@@ -2091,7 +2091,9 @@ class RebatePolicy(models.Model):
                                                                rounding))
             values["cost_amount"] = float(round_money(partner_figures["cost_amount"], rounding)) \
                 if partner_id in bases else 0.0
-            draft = [row for row in rows if row.state == "draft"]
+            # the lowest revision first: a record put back to estimate beside the draft adjustment
+            # made while it was confirmed (or cancelled) leaves two estimates of the period
+            draft = sorted((row for row in rows if row.state == "draft"), key=lambda row: row.revision)
             settled = [row for row in rows if row.state != "draft"]
             if settled:
                 # what confirmed, settled and cancelled adjustments already account for
@@ -2110,6 +2112,8 @@ class RebatePolicy(models.Model):
             if not keep:
                 to_unlink += [row.id for row in draft]
             elif draft:
+                # one estimate holds what the settled rows do not: the others go (each would count)
+                to_unlink += [row.id for row in draft[1:]]
                 if self._values_differ(draft[0], values):
                     to_write.append((draft[0].id, values))
             else:
@@ -4126,7 +4130,11 @@ class RebatePolicy(models.Model):
                 previous_base_amount=float(partner_figures.get("previous_base_amount", ZERO)),
                 last_year_base_amount=float(partner_figures.get("last_year_base_amount", ZERO)),
             )
-            draft = next((row for row in finals if row["state"] == "draft"), None)
+            # a year-end settlement put back to estimate beside its draft adjustment: one estimate
+            # (the lowest revision) holds what the settled rows do not, the other goes
+            drafts = sorted((row for row in finals if row["state"] == "draft"), key=lambda row: row["revision"])
+            draft = drafts[0] if drafts else None
+            to_unlink.extend(row["id"] for row in drafts[1:])
             settled = [row for row in finals if row["state"] != "draft"]
             if settled:
                 # what the confirmed year-end settlement and its adjustments already account for

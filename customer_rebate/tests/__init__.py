@@ -70,3 +70,4 @@ from . import test_record_pool_advance
 from . import test_record_advance
 from . import test_policy_combined_terms
 from . import test_review13
+from . import test_record_comparison_reuse

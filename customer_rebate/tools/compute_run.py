@@ -70,7 +70,8 @@ class ComputeRun:
         self.memo = {}  # the policies' scopes as ids (("partners" or "products", policy id) -> ids)
         self.first_dates = {}  # {company id: {partner id: date of the first invoice or None}}
         # the day's customers' sums per calendar month, per _shared_ranges_key:
-        # {key: {partner id: (first day read, last day read, {month start: {measure: sum}})}}
+        # {key: {partner id: (the months read (first days), {month start: {measure: sum}})}}
+        # (a month read without lines has no sums)
         self.months = {}
         self._ranges = {}
         # the projection's periods to date read in one aggregate for its policies, until each
