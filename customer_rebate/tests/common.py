@@ -56,6 +56,20 @@ class RebateCommon(AccountTestInvoicingCommon):
         vals.update(values)
         return cls.env["rebate.policy"].create(vals)
 
+    def twins(self, company=None, **values):
+        """Two policies on the same terms (by default 2 % from 1,000, 4 % from 5,000), active:
+        the first computed incrementally, the second fully. ``company``: another company's
+        (``self.other``, ``setup_other_company``), with its accounts."""
+        company = company or self.env.company
+        values.setdefault("tier_ids", [Command.create({"sequence": 1, "threshold": 1000.0, "rate": 2.0}),
+                                       Command.create({"sequence": 2, "threshold": 5000.0, "rate": 4.0})])
+        if company != self.env.company:
+            values.update(company_id=company.id, expense_account_id=self.other["default_account_expense"].id,
+                          journal_id=self.other["default_journal_misc"].id)
+        policies = self.create_policy(**values) | self.create_policy(**values)
+        policies.action_activate()
+        return policies
+
     @classmethod
     def invoice(cls, partner, invoice_date, amount=None, lines=None, move_type="out_invoice",
                 currency=None, post=True, company=None):

@@ -33,17 +33,8 @@ class ReuseCommon(RebateCommon):
                                               taxes_id=[Command.clear()])
 
     def twins(self, company=None, **values):
-        """Two policies on the same terms: the first run incrementally, the second fully."""
-        company = company or self.env.company
-        values.setdefault("tier_ids", [Command.create({"sequence": 1, "threshold": 1000.0, "rate": 2.0}),
-                                       Command.create({"sequence": 2, "threshold": 5000.0, "rate": 4.0})])
         values.setdefault("date_start", "2025-01-01")
-        if company != self.env.company:
-            values.update(company_id=company.id, expense_account_id=self.other["default_account_expense"].id,
-                          journal_id=self.other["default_journal_misc"].id)
-        policies = self.create_policy(**values) | self.create_policy(**values)
-        policies.action_activate()
-        return policies
+        return super().twins(company, **values)
 
     def assert_twins_equal(self, pair, message=""):
         incremental, full = pair

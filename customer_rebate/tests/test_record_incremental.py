@@ -41,16 +41,9 @@ class TestRecordIncremental(RebateCommon):
 
         return calls, patch(f"{POLICY_CLASS}._plan_period_records", spy)
 
-    def twin_policies(self, **values):
-        """Two policies on the same terms: the first computed incrementally, the second fully."""
-        policies = self.create_policy(tiers=((1000.0, 2.0), (5000.0, 4.0)), **values) \
-            | self.create_policy(tiers=((1000.0, 2.0), (5000.0, 4.0)), **values)
-        policies.action_activate()
-        return policies
-
     def test_incremental_equals_full_after_random_changes_in_old_periods(self):
-        amount_pair = self.twin_policies(date_start="2025-04-01")
-        scoped_pair = self.twin_policies(
+        amount_pair = self.twins(date_start="2025-04-01")
+        scoped_pair = self.twins(
             date_start="2025-04-01", basis="quantity", rebate_type="partnership", min_seniority_months=3,
             tier_ids=[Command.create({"sequence": 1, "threshold": 10.0, "rate": 1.0}),
                       Command.create({"sequence": 2, "threshold": 40.0, "rate": 3.0})],
@@ -104,7 +97,7 @@ class TestRecordIncremental(RebateCommon):
         """A customer tagged (or a tagged contact added to it) enters a tag-scoped policy in every
         period it bought in, untagged it leaves them — and the comparison group moves with it —
         as a full recomputation says: every period the policy computed is queued for it."""
-        incremental, full = self.twin_policies(
+        incremental, full = self.twins(
             date_start="2026-01-01", partner_category_ids=[Command.set(self.customer_tag.ids)])
         tagged, newcomer, other = self.customers[0], self.customers[2], self.customers[3]
         self.invoice(tagged, "2026-02-10", 3000.0)

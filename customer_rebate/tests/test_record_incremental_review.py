@@ -37,17 +37,6 @@ class TestIncrementalEqualsFullDailyJob(RebateCommon):
         cls.other_goods = cls._create_product(name="Excluded goods", lst_price=10.0, standard_price=7.0,
                                               taxes_id=[Command.clear()])
 
-    def twins(self, company=None, **values):
-        company = company or self.env.company
-        values.setdefault("tier_ids", [Command.create({"sequence": 1, "threshold": 1000.0, "rate": 2.0}),
-                                       Command.create({"sequence": 2, "threshold": 5000.0, "rate": 4.0})])
-        if company != self.env.company:
-            values.update(company_id=company.id, expense_account_id=self.other["default_account_expense"].id,
-                          journal_id=self.other["default_journal_misc"].id)
-        policies = self.create_policy(**values) | self.create_policy(**values)
-        policies.action_activate()
-        return policies
-
     def same_on_twins(self, pairs, rng, day):
         """What a manager does to the records, alike on both twins: confirms closed periods,
         cancels an estimate, puts a cancelled one back to estimate."""
