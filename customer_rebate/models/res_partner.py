@@ -198,7 +198,7 @@ class ResPartner(models.Model):
             "context": {"create": False, "edit": False, "delete": False},
         }
 
-    # ---- Group volume (集团客户) ---------------------------------------------------------------------
+    # ---- Group volume (集团客户) and customers in scope by tag: what queues their periods -------------
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -260,12 +260,12 @@ class ResPartner(models.Model):
         policies = self.env["rebate.policy"].sudo().search(
             [("partner_category_ids", "in", list(set().union(*changed.values()))),
              ("state", "in", ("active", "closed"))])
-        rows = [
-            (policy.id, period.date_start, company_id)
-            for policy in policies
-            for company_id, tags in changed.items() if tags & set(policy.partner_category_ids.ids)
-            for period in policy._periods_to_compute()
-        ]
+        rows = []
+        for policy in policies:
+            named = set(policy.partner_category_ids.ids)
+            customers = [company_id for company_id, tags in changed.items() if tags & named]
+            rows += [(policy.id, period.date_start, company_id)
+                     for period in policy._periods_to_compute() for company_id in customers]
         if rows:
             self.env["rebate.compute.queue"].sudo()._enqueue_periods(rows)
 
