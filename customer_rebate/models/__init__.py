@@ -18,6 +18,9 @@ from . import res_company
 from . import res_config_settings
 from . import res_currency
 from . import res_partner
+from . import res_partner_category
+from . import product_category
+from . import product_template
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile

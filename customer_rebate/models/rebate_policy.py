@@ -68,7 +68,10 @@ ZERO = Decimal(0)
 AGGREGATE_WORK_MEM = "64MB"
 # Records are written by the computation, not by a person: no chatter message or follower per
 # record (that would be several queries per customer), and tracking only on human changes.
-COMPUTE_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True}
+# what the computation creates and removes: no chatter, and (rebate_compute) estimates it removes
+# are not put back in the queue as a person's deletion is
+COMPUTE_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True,
+                   "rebate_compute": True}
 
 # a change of these on an exclusive policy moves lines between it and its competitors
 COVERAGE_FIELDS = frozenset({
@@ -807,7 +810,7 @@ class RebatePolicy(models.Model):
                 "Cancel them (or their settlements) first, or end the policy after their periods.",
                 policy=self.display_name, date=date_end,
                 records=", ".join(frozen[:5].mapped("display_name"))))
-        beyond.filtered(lambda r: r.date_start > date_end).unlink()
+        beyond.filtered(lambda r: r.date_start > date_end).with_context(**COMPUTE_CONTEXT).unlink()
         shortened = beyond.exists()
         with lifted(POLICY_REVISION):
             self._write_state({"date_end": date_end, "state": "closed"})

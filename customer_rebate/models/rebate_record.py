@@ -354,6 +354,15 @@ class RebateRecord(models.Model):
         if any(record.state != "draft" for record in self):
             raise UserError(self.env._("Only estimated rebate records can be deleted; cancel the others."))
 
+    def unlink(self):
+        by_hand = self.exists() if not self.env.context.get("rebate_compute") else self.browse()
+        periods = {(record.policy_id.id, record.date_start, record.partner_id.id) for record in by_hand}
+        result = super().unlink()
+        # an estimate deleted by hand is what a full run makes again: the next daily run computes
+        # its period for its customer, as the full run would
+        self.env["rebate.compute.queue"].sudo()._enqueue_periods(periods)
+        return result
+
     # ------------------------------------------------------------------ actions
 
     def action_confirm(self):

@@ -211,7 +211,10 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        tags_before = self._rebate_scope_tags() if "category_id" in vals else None
+        tags_before = None
+        if "category_id" in vals or "parent_id" in vals:
+            # a tagged contact moved to another company takes its tags there
+            tags_before = (self | self.browse(vals.get("parent_id") or []))._rebate_scope_tags()
         result = super().write(vals)
         if tags_before:
             self._enqueue_rebate_scope_changes(tags_before)
@@ -226,6 +229,15 @@ class ResPartner(models.Model):
             policies = self.env["rebate.policy"].sudo().search(
                 [("pool_mode", "in", modes), ("state", "in", ("active", "closed"))])
             policies._require_full_compute()
+        return result
+
+    def unlink(self):
+        # a tagged contact deleted: its company may leave the policies naming the tag
+        companies = self.filtered(lambda partner: partner.parent_id and partner.category_id).commercial_partner_id - self
+        tags_before = companies._rebate_scope_tags() if companies else None
+        result = super().unlink()
+        if tags_before:
+            companies._enqueue_rebate_scope_changes(tags_before)
         return result
 
     # ---- Customers in scope by tag -----------------------------------------------------------------
@@ -254,6 +266,12 @@ class ResPartner(models.Model):
         tags_after = self.browse(list(tags_before))._rebate_scope_tags()
         changed = {company_id: tags_before[company_id] ^ tags_after.get(company_id, set())
                    for company_id in tags_before}
+        self._enqueue_rebate_tag_changes(changed)
+
+    @api.model
+    def _enqueue_rebate_tag_changes(self, changed):
+        """Queue every period that the policies naming them computed, for customers that gained
+        or lost tags: ``changed`` is ``{commercial partner id: {tag ids gained or lost}}``."""
         changed = {company_id: tags for company_id, tags in changed.items() if tags}
         if not changed:
             return

@@ -1,0 +1,50 @@
+# Copyright 2026 customer_rebate developers
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+
+class ResPartnerCategory(models.Model):
+    _inherit = "res.partner.category"
+
+    def write(self, vals):
+        if "partner_ids" not in vals:
+            return super().write(vals)
+        # contacts tagged or untagged from the tag's form: their companies enter or leave the
+        # policies naming the tag, as when the tag is set on the contact (res.partner.write)
+        before = self._rebate_tagged_companies()
+        result = super().write(vals)
+        after = self._rebate_tagged_companies()
+        changed = {}
+        for tag_id, companies in before.items():
+            for company_id in companies ^ after.get(tag_id, set()):
+                changed.setdefault(company_id, set()).add(tag_id)
+        self.env["res.partner"]._enqueue_rebate_tag_changes(changed)
+        return result
+
+    def _rebate_tagged_companies(self):
+        """``{tag id: {commercial partner ids}}`` of the tags an active or closed policy names:
+        the companies one of whose contacts (archived ones too) carries the tag."""
+        named = self.env["rebate.policy"].sudo().search(
+            [("partner_category_ids", "in", self.ids), ("state", "in", ("active", "closed"))]).partner_category_ids
+        tags = self.browse(sorted(set(self.ids) & set(named.ids)))
+        if not tags:
+            return {}
+        contacts = self.env["res.partner"].sudo().with_context(active_test=False).search(
+            [("category_id", "in", tags.ids)])
+        return {tag.id: set(contacts.filtered(lambda contact, tag=tag: tag in contact.category_id)
+                            .commercial_partner_id.ids)
+                for tag in tags}
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_named_by_rebate_policy(self):
+        # without its tag, a policy limited to tagged customers would silently cover every customer
+        policies = self.env["rebate.policy"].sudo().with_context(active_test=False).search(
+            [("partner_category_ids", "in", self.ids)])
+        if policies:
+            raise UserError(self.env._(
+                "Tag %(tags)s limits rebate policies %(policies)s to the customers carrying it: take it off "
+                "those policies before deleting it.",
+                tags=", ".join(self.filtered(lambda tag: tag in policies.partner_category_ids).mapped("display_name")),
+                policies=", ".join(policies[:5].mapped("display_name"))))
