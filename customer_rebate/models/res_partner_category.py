@@ -26,9 +26,7 @@ class ResPartnerCategory(models.Model):
     def _rebate_tagged_companies(self):
         """``{tag id: {commercial partner ids}}`` of the tags an active or closed policy names:
         the companies one of whose contacts (archived ones too) carries the tag."""
-        named = self.env["rebate.policy"].sudo().search(
-            [("partner_category_ids", "in", self.ids), ("state", "in", ("active", "closed"))]).partner_category_ids
-        tags = self.browse(sorted(set(self.ids) & set(named.ids)))
+        tags = self.browse(sorted(set(self.ids) & self.env["rebate.policy"]._rebate_named_scope()[0]))
         if not tags:
             return {}
         contacts = self.env["res.partner"].sudo().with_context(active_test=False).search(
