@@ -76,7 +76,8 @@ COMPUTE_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "
 # what the customer tags and product categories named by the computing policies depend on (see
 # _rebate_named_scope): a change of them forgets what every worker keeps
 NAMED_SCOPE_FIELDS = frozenset({
-    "state", "active", "partner_category_ids", "product_category_ids", "excluded_product_category_ids"})
+    "state", "active", "partner_category_ids", "product_category_ids", "excluded_product_category_ids",
+    "pool_mode", "pool_category_ids"})
 
 # a change of these on an exclusive policy moves lines between it and its competitors
 COVERAGE_FIELDS = frozenset({
@@ -731,13 +732,16 @@ class RebatePolicy(models.Model):
     @api.model
     @ormcache()
     def _rebate_named_scope(self):
-        """``(tag ids, category ids)`` that active or closed policies name: their customer tags,
-        and their product categories and excluded ones. Kept between transactions (forgotten when
-        a policy's state or those fields change), so that the hooks on every write of a partner,
-        a tag, a product or a category read nothing when no policy names them."""
+        """``(tag ids, category ids, pooled tag ids, whether one pools by parent company)`` that
+        active or closed policies name: their customer tags, their product categories and excluded
+        ones, the tags of the policies pooling by tag. Kept between transactions (forgotten when a
+        policy's state or those fields change), so that the hooks on every write of a partner, a
+        tag, a product or a category read nothing when no policy names them."""
         policies = self.sudo().search([("state", "in", ("active", "closed"))])
         return (frozenset(policies.partner_category_ids.ids),
-                frozenset((policies.product_category_ids | policies.excluded_product_category_ids).ids))
+                frozenset((policies.product_category_ids | policies.excluded_product_category_ids).ids),
+                frozenset(policies.filtered(lambda policy: policy.pool_mode == "tag").pool_category_ids.ids),
+                any(policy.pool_mode == "parent" for policy in policies))
 
     def _write_state(self, vals):
         """The one way the actions write ``state`` (see rebate_guard: no client can lift it)."""

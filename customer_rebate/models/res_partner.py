@@ -218,10 +218,17 @@ class ResPartner(models.Model):
         result = super().write(vals)
         if tags_before:
             self._enqueue_rebate_scope_changes(tags_before)
+        self._rebate_pool_moved(vals)
+        return result
+
+    def _rebate_pool_moved(self, vals):
+        """``vals`` written or these partners deleted: another group membership for the policies
+        pooling by parent company or by tag (read nothing when no policy pools)."""
+        _tags, _categories, pooled_tags, pooled_parents = self.env["rebate.policy"]._rebate_named_scope()
         modes = []
-        if POOL_PARENT_FIELDS & set(vals):
+        if pooled_parents and POOL_PARENT_FIELDS & set(vals):
             modes.append("parent")
-        if POOL_TAG_FIELDS & set(vals):
+        if pooled_tags and POOL_TAG_FIELDS & set(vals):
             modes.append("tag")
         if modes:
             # another group membership: the next run of the policies pooling that way computes
@@ -229,7 +236,6 @@ class ResPartner(models.Model):
             policies = self.env["rebate.policy"].sudo().search(
                 [("pool_mode", "in", modes), ("state", "in", ("active", "closed"))])
             policies._require_full_compute()
-        return result
 
     def unlink(self):
         # a tagged contact deleted: its company may leave the policies naming the tag
@@ -238,9 +244,18 @@ class ResPartner(models.Model):
             companies = self.filtered(
                 lambda partner: partner.parent_id and partner.category_id).commercial_partner_id - self
             tags_before = companies._rebate_scope_tags() if companies else None
+        _tags, _categories, pooled_tags, pooled_parents = self.env["rebate.policy"]._rebate_named_scope()
+        # a contact carrying a pooled tag, or a branch, deleted: its company leaves the group
+        pool_vals = {}
+        if pooled_tags and any(set(partner.category_id.ids) & pooled_tags for partner in self):
+            pool_vals["category_id"] = True
+        if pooled_parents and any(partner.parent_id and partner.commercial_partner_id == partner for partner in self):
+            pool_vals["parent_id"] = True
         result = super().unlink()
         if tags_before:
             companies._enqueue_rebate_scope_changes(tags_before)
+        if pool_vals:
+            self.browse()._rebate_pool_moved(pool_vals)
         return result
 
     # ---- Customers in scope by tag -----------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import RebateCommon
@@ -185,8 +186,8 @@ class TestIncrementalScopeReview(RebateCommon):
         # (archived policies do not compute)
         self.env["rebate.policy"].sudo().search([
             "|", ("partner_category_ids", "!=", False), "|", ("product_category_ids", "!=", False),
-            ("excluded_product_category_ids", "!=", False)]).active = False
-        self.assertEqual(self.env["rebate.policy"]._rebate_named_scope(), (frozenset(), frozenset()))
+            "|", ("excluded_product_category_ids", "!=", False), ("pool_mode", "!=", "none")]).active = False
+        self.assertEqual(self.env["rebate.policy"]._rebate_named_scope(), (frozenset(), frozenset(), frozenset(), False))
         partner = self.customers[0]
         self.env["res.partner"]._rebate_scope_tags()  # warm whatever is kept between writes
         self.shelf._rebate_policies_over()
@@ -197,11 +198,86 @@ class TestIncrementalScopeReview(RebateCommon):
             (self.shelf | self.bulk)._rebate_policies_over()
         with self.assertQueryCount(0):
             self.customer_tag._rebate_tagged_companies()
+            self.customer_tag._rebate_pooled_members()
+            partner._rebate_pool_moved({"parent_id": self.customers[1].id, "category_id": [Command.clear()]})
         # and a policy naming them is seen at once, by the same worker
         policy = self.create_policy(partner_category_ids=[Command.set(self.customer_tag.ids)],
                                     product_category_ids=[Command.set(self.bulk.ids)])
         policy.action_activate()
         self.assertEqual(self.env["rebate.policy"]._rebate_named_scope(),
-                         (frozenset(self.customer_tag.ids), frozenset(self.bulk.ids)))
+                         (frozenset(self.customer_tag.ids), frozenset(self.bulk.ids), frozenset(), False))
         self.bulk.parent_id = self.shelf
         self.assertEqual((self.shelf | self.bulk)._rebate_policies_over(), policy)
+
+    def test_tag_deletion_refused_without_naming_policies_the_user_cannot_read(self):
+        """A contact manager without rebate rights, or a rebate user of this company only, is
+        refused the deletion of a tag another company's policy names, without that policy's name."""
+        self.other = self.setup_other_company()
+        hidden = self.twins(company=self.other["company"], partner_category_ids=[Command.set(self.second_tag.ids)],
+                            name="Hidden campaign")[0]
+        contacts = new_test_user(self.env, login="review_tags", groups="base.group_user,base.group_partner_manager")
+        with self.assertRaisesRegex(UserError, "a rebate manager must take it off") as caught:
+            self.second_tag.with_user(contacts).unlink()
+        self.assertNotIn(hidden.name, str(caught.exception))
+        mine = self.create_policy(partner_category_ids=[Command.set(self.second_tag.ids)], name="Visible campaign")
+        self.rebate_user.group_ids |= self.env.ref("base.group_partner_manager")
+        with self.assertRaisesRegex(UserError, "Visible campaign") as caught:
+            self.second_tag.with_user(self.rebate_user).unlink()
+        self.assertNotIn(hidden.name, str(caught.exception))
+        self.assertTrue(self.second_tag.exists() and mine.exists())
+
+    def test_adjustment_deleted_by_hand_comes_back_with_the_daily_job(self):
+        """Q1 2,000 at 2 % = 40 confirmed; a late invoice of 4,000 brings the quarter to 6,000 at
+        4 % = 240: the adjustment (revision 1) of 200, deleted by hand, is made again by the daily
+        job as by a full run."""
+        incremental, full = self.twins()
+        customer = self.customers[0]
+        self.invoice(customer, "2026-02-10", 2000.0)
+        self.both_computed(incremental, full)
+        (self.records(incremental, partner_id=customer.id) | self.records(full, partner_id=customer.id)).action_confirm()
+        self.invoice(customer, "2026-03-10", 4000.0)
+        self.both_computed(incremental, full)
+        adjustment = self.records(incremental, partner_id=customer.id, revision=1)
+        self.assertEqual((adjustment.state, adjustment.amount), ("draft", 200.0))
+        adjustment.unlink()
+        self.env["rebate.policy"]._cron_compute_rebates()
+        full.action_compute_full()
+        self.assertEqual(self.computed_snapshot(incremental), self.computed_snapshot(full))
+        self.assertEqual(self.records(incremental, partner_id=customer.id, revision=1).amount, 200.0)
+
+    def test_tag_given_from_the_tag_form_moves_a_pooled_group(self):
+        """Group volume by tag: two customers of 3,000 each in Q1. Alone, each earns 2 % = 60;
+        the second given the pooled tag from the tag's form, the group's 6,000 earns both 4 % =
+        120; taken off again, 60 each."""
+        incremental, full = self.twins(pool_mode="tag", pool_category_ids=[Command.set(self.second_tag.ids)])
+        first, second = self.customers[0], self.customers[1]
+        first.category_id = self.second_tag
+        self.invoice(first, "2026-02-10", 3000.0)
+        self.invoice(second, "2026-02-20", 3000.0)
+        self.both_computed(incremental, full)
+        self.assertEqual(self.amounts(incremental, second), [(date(2026, 1, 1), 3000.0, 60.0)])
+        self.second_tag.partner_ids = [Command.link(second.id)]
+        self.both_computed(incremental, full)
+        for customer in first | second:
+            self.assertEqual(self.amounts(incremental, customer), [(date(2026, 1, 1), 3000.0, 120.0)])
+        self.second_tag.write({"partner_ids": [Command.unlink(second.id)]})
+        self.both_computed(incremental, full)
+        for customer in first | second:
+            self.assertEqual(self.amounts(incremental, customer), [(date(2026, 1, 1), 3000.0, 60.0)])
+
+    def test_contact_with_a_pooled_tag_deleted_moves_its_group(self):
+        """Group volume by tag: the second customer in the group by its contact's tag (both 4 %
+        = 120 on the group's 6,000); the contact deleted, each is alone again: 60."""
+        incremental, full = self.twins(pool_mode="tag", pool_category_ids=[Command.set(self.second_tag.ids)])
+        first, second = self.customers[0], self.customers[1]
+        first.category_id = self.second_tag
+        buyer = self.env["res.partner"].create({"name": "Pooled buyer", "parent_id": second.id,
+                                                "category_id": [Command.set(self.second_tag.ids)]})
+        self.invoice(first, "2026-02-10", 3000.0)
+        self.invoice(second, "2026-02-20", 3000.0)
+        self.both_computed(incremental, full)
+        self.assertEqual(self.amounts(incremental, second), [(date(2026, 1, 1), 3000.0, 120.0)])
+        buyer.unlink()
+        self.both_computed(incremental, full)
+        for customer in first | second:
+            self.assertEqual(self.amounts(incremental, customer), [(date(2026, 1, 1), 3000.0, 60.0)])
