@@ -713,8 +713,10 @@ class RebatePolicy(models.Model):
                 "The status of a policy changes with its buttons (Activate, Close, Reset to Draft), not by writing it."))
         if TERM_FIELDS.intersection(vals) and not is_lifted(POLICY_REVISION):
             self._check_terms_editable()
-        if TERM_FIELDS.intersection(vals) or "state" in vals:
-            # other terms, other figures in every period: the next run computes them all
+        if TERM_FIELDS.intersection(vals) or "state" in vals or vals.get("active"):
+            # other terms, other figures in every period: the next run computes them all (and
+            # after the policy was archived: what moved customers or products meanwhile was not
+            # queued for it)
             vals = dict(vals, compute_open_from=False, compute_resume_date=False)
         result = super().write(vals)
         if changes_approved_terms:

@@ -281,3 +281,17 @@ class TestIncrementalScopeReview(RebateCommon):
         self.both_computed(incremental, full)
         for customer in first | second:
             self.assertEqual(self.amounts(incremental, customer), [(date(2026, 1, 1), 3000.0, 60.0)])
+
+    def test_policy_archived_while_a_tag_is_given_computes_in_full_once_restored(self):
+        """Archived, the policy is not followed by the tag hooks: restored, its next run is full
+        (Q1 2,000 at 2 % = 40 for the customer tagged meanwhile)."""
+        incremental, full = self.twins(partner_category_ids=[Command.set(self.customer_tag.ids)])
+        customer = self.customers[0]
+        self.invoice(customer, "2026-02-20", 2000.0)
+        self.both_computed(incremental, full)
+        incremental.active = False
+        self.customer_tag.partner_ids = [Command.link(customer.id)]
+        incremental.active = True
+        self.assertFalse(incremental.compute_open_from)
+        self.both_computed(incremental, full)
+        self.assertEqual(self.amounts(incremental, customer), [(date(2026, 1, 1), 2000.0, 40.0)])
