@@ -8,7 +8,7 @@ class ProductCategory(models.Model):
     _inherit = "product.category"
 
     def write(self, vals):
-        if "parent_id" not in vals:
+        if "parent_id" not in vals or not self.env["rebate.policy"]._rebate_named_scope()[1]:
             return super().write(vals)
         # the category's products leave the policies naming its former parents, enter those
         # naming its new ones
@@ -21,7 +21,11 @@ class ProductCategory(models.Model):
         """The active or closed policies whose product categories, or excluded categories, are
         these categories or one of their parents: a product of these categories moved in or out
         of them is in or out of those policies in every period."""
+        named = self.env["rebate.policy"]._rebate_named_scope()[1]
+        if not named:
+            return self.env["rebate.policy"].sudo()
         ids = {int(part) for category in self.sudo() for part in (category.parent_path or "").split("/") if part}
+        ids &= named
         if not ids:
             return self.env["rebate.policy"].sudo()
         return self.env["rebate.policy"].sudo().search([

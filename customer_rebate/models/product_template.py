@@ -8,7 +8,7 @@ class ProductTemplate(models.Model):
     _inherit = "product.template"
 
     def write(self, vals):
-        if "categ_id" not in vals:
+        if "categ_id" not in vals or not self.env["rebate.policy"]._rebate_named_scope()[1]:
             return super().write(vals)
         # products put in another category: the policies of either category see other lines in
         # every period, which an incremental run (following documents) would not notice

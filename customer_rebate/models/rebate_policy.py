@@ -21,7 +21,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, float_compare, format_date, formatLang
+from odoo.tools import SQL, float_compare, format_date, formatLang, ormcache
 
 from ..engine import (
     MAX_AMOUNT, MAX_DATE, MAX_SENIORITY_MONTHS, MAX_TIERS, MIN_DATE, Period, Tier, add_months, advance_target,
@@ -72,6 +72,12 @@ AGGREGATE_WORK_MEM = "64MB"
 # are not put back in the queue as a person's deletion is
 COMPUTE_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True,
                    "rebate_compute": True}
+
+# what the customer tags and product categories named by the computing policies depend on (see
+# _rebate_named_scope): a change of them forgets what every worker keeps
+NAMED_SCOPE_FIELDS = frozenset({
+    "state", "active", "partner_category_ids", "product_category_ids", "excluded_product_category_ids",
+    "pool_mode", "pool_category_ids"})
 
 # a change of these on an exclusive policy moves lines between it and its competitors
 COVERAGE_FIELDS = frozenset({
@@ -707,8 +713,10 @@ class RebatePolicy(models.Model):
                 "The status of a policy changes with its buttons (Activate, Close, Reset to Draft), not by writing it."))
         if TERM_FIELDS.intersection(vals) and not is_lifted(POLICY_REVISION):
             self._check_terms_editable()
-        if TERM_FIELDS.intersection(vals) or "state" in vals:
-            # other terms, other figures in every period: the next run computes them all
+        if TERM_FIELDS.intersection(vals) or "state" in vals or vals.get("active"):
+            # other terms, other figures in every period: the next run computes them all (and
+            # after the policy was archived: what moved customers or products meanwhile was not
+            # queued for it)
             vals = dict(vals, compute_open_from=False, compute_resume_date=False)
         result = super().write(vals)
         if changes_approved_terms:
@@ -719,7 +727,23 @@ class RebatePolicy(models.Model):
             self._check_pool_combinations()
         if pool_terms:
             self._pool_forget_groups()
+        if NAMED_SCOPE_FIELDS.intersection(vals):
+            self.env.registry.clear_cache()
         return result
+
+    @api.model
+    @ormcache()
+    def _rebate_named_scope(self):
+        """``(tag ids, category ids, pooled tag ids, whether one pools by parent company)`` that
+        active or closed policies name: their customer tags, their product categories and excluded
+        ones, the tags of the policies pooling by tag. Kept between transactions (forgotten when a
+        policy's state or those fields change), so that the hooks on every write of a partner, a
+        tag, a product or a category read nothing when no policy names them."""
+        policies = self.sudo().search([("state", "in", ("active", "closed"))])
+        return (frozenset(policies.partner_category_ids.ids),
+                frozenset((policies.product_category_ids | policies.excluded_product_category_ids).ids),
+                frozenset(policies.filtered(lambda policy: policy.pool_mode == "tag").pool_category_ids.ids),
+                any(policy.pool_mode == "parent" for policy in policies))
 
     def _write_state(self, vals):
         """The one way the actions write ``state`` (see rebate_guard: no client can lift it)."""

@@ -218,10 +218,17 @@ class ResPartner(models.Model):
         result = super().write(vals)
         if tags_before:
             self._enqueue_rebate_scope_changes(tags_before)
+        self._rebate_pool_moved(vals)
+        return result
+
+    def _rebate_pool_moved(self, vals):
+        """``vals`` written or these partners deleted: another group membership for the policies
+        pooling by parent company or by tag (read nothing when no policy pools)."""
+        _tags, _categories, pooled_tags, pooled_parents = self.env["rebate.policy"]._rebate_named_scope()
         modes = []
-        if POOL_PARENT_FIELDS & set(vals):
+        if pooled_parents and POOL_PARENT_FIELDS & set(vals):
             modes.append("parent")
-        if POOL_TAG_FIELDS & set(vals):
+        if pooled_tags and POOL_TAG_FIELDS & set(vals):
             modes.append("tag")
         if modes:
             # another group membership: the next run of the policies pooling that way computes
@@ -229,15 +236,26 @@ class ResPartner(models.Model):
             policies = self.env["rebate.policy"].sudo().search(
                 [("pool_mode", "in", modes), ("state", "in", ("active", "closed"))])
             policies._require_full_compute()
-        return result
 
     def unlink(self):
         # a tagged contact deleted: its company may leave the policies naming the tag
-        companies = self.filtered(lambda partner: partner.parent_id and partner.category_id).commercial_partner_id - self
-        tags_before = companies._rebate_scope_tags() if companies else None
+        tags_before = None
+        if self.env["rebate.policy"]._rebate_named_scope()[0]:
+            companies = self.filtered(
+                lambda partner: partner.parent_id and partner.category_id).commercial_partner_id - self
+            tags_before = companies._rebate_scope_tags() if companies else None
+        _tags, _categories, pooled_tags, pooled_parents = self.env["rebate.policy"]._rebate_named_scope()
+        # a contact carrying a pooled tag, or a branch, deleted: its company leaves the group
+        pool_vals = {}
+        if pooled_tags and any(set(partner.category_id.ids) & pooled_tags for partner in self):
+            pool_vals["category_id"] = True
+        if pooled_parents and any(partner.parent_id and partner.commercial_partner_id == partner for partner in self):
+            pool_vals["parent_id"] = True
         result = super().unlink()
         if tags_before:
             companies._enqueue_rebate_scope_changes(tags_before)
+        if pool_vals:
+            self.browse()._rebate_pool_moved(pool_vals)
         return result
 
     # ---- Customers in scope by tag -----------------------------------------------------------------
@@ -246,9 +264,7 @@ class ResPartner(models.Model):
         """``{commercial partner id: {tag ids}}`` of the companies of these contacts (the tags of
         all their contacts: a policy's tag covers a customer one of whose contacts carries it),
         when some active or closed policy names customer tags; else empty."""
-        Policy = self.env["rebate.policy"].sudo()
-        if not Policy.search_count([("partner_category_ids", "!=", False), ("state", "in", ("active", "closed"))],
-                                   limit=1):
+        if not self.env["rebate.policy"]._rebate_named_scope()[0]:
             return {}
         companies = self.sudo().commercial_partner_id
         contacts = self.sudo().with_context(active_test=False).search(
@@ -263,25 +279,38 @@ class ResPartner(models.Model):
         period: queue every period that policy computed for that customer (one INSERT), so that
         the incremental run creates or removes its records and moves the comparison group, as a
         full run would. ``tags_before``: ``_rebate_scope_tags`` before the change."""
-        tags_after = self.browse(list(tags_before))._rebate_scope_tags()
-        changed = {company_id: tags_before[company_id] ^ tags_after.get(company_id, set())
-                   for company_id in tags_before}
-        self._enqueue_rebate_tag_changes(changed)
+        # the companies of these partners now too: a contact made a company (no parent) is a
+        # customer of its own, with its tags and the lines it kept from before it was a contact
+        tags_after = (self.browse(list(tags_before)) | self)._rebate_scope_tags()
+        changed = {company_id: tags_before.get(company_id, set()) ^ tags_after.get(company_id, set())
+                   for company_id in set(tags_before) | set(tags_after)}
+        self._enqueue_rebate_tag_changes(changed, tags_after)
 
     @api.model
-    def _enqueue_rebate_tag_changes(self, changed):
+    def _enqueue_rebate_tag_changes(self, changed, tags_now=None):
         """Queue every period that the policies naming them computed, for customers that gained
-        or lost tags: ``changed`` is ``{commercial partner id: {tag ids gained or lost}}``."""
+        or lost tags: ``changed`` is ``{commercial partner id: {tag ids gained or lost}}``. A
+        policy queues only the customers it took in or let go: one still carrying another of its
+        tags is where it was (``tags_now``: ``_rebate_scope_tags`` of them after the change, read
+        when not given)."""
         changed = {company_id: tags for company_id, tags in changed.items() if tags}
         if not changed:
             return
         policies = self.env["rebate.policy"].sudo().search(
             [("partner_category_ids", "in", list(set().union(*changed.values()))),
              ("state", "in", ("active", "closed"))])
+        if not policies:
+            return
+        if tags_now is None:
+            tags_now = self.browse(list(changed))._rebate_scope_tags()
         rows = []
         for policy in policies:
             named = set(policy.partner_category_ids.ids)
-            customers = [company_id for company_id, tags in changed.items() if tags & named]
+            customers = []
+            for company_id, tags in changed.items():
+                after = tags_now.get(company_id, set())
+                if bool(after & named) != bool((after ^ tags) & named):
+                    customers.append(company_id)
             rows += [(policy.id, period.date_start, company_id)
                      for period in policy._periods_to_compute() for company_id in customers]
         if rows:

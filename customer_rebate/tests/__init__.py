@@ -12,6 +12,7 @@ from . import test_record_queries
 from . import test_record_incremental
 from . import test_record_incremental_review
 from . import test_record_incremental_scope
+from . import test_record_incremental_scope_review
 from . import test_record_concurrency
 from . import test_settlement_cash
 from . import test_settlement_credit_note

@@ -117,7 +117,7 @@ class RebateCommon(AccountTestInvoicingCommon):
         incremental computation must leave exactly as a full one of a twin policy does."""
         tiers = policy.tier_ids.sorted("threshold")
         records = {
-            (record.partner_id.id, record.date_start, record.revision): (
+            (record.partner_id.id, record.date_start, record.kind, record.revision): (
                 record.state, record.date_end, list(tiers).index(record.tier_id) if record.tier_id else None,
                 *(round(record[name], 4) for name in self.COMPUTED_FIGURES))
             for record in self.env["rebate.record"].search([("policy_id", "=", policy.id)])
