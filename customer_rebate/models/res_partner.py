@@ -239,12 +239,12 @@ class ResPartner(models.Model):
 
     def unlink(self):
         # a tagged contact deleted: its company may leave the policies naming the tag
+        named_tags, _categories, pooled_tags, pooled_parents = self.env["rebate.policy"]._rebate_named_scope()
         tags_before = None
-        if self.env["rebate.policy"]._rebate_named_scope()[0]:
+        if named_tags:
             companies = self.filtered(
                 lambda partner: partner.parent_id and partner.category_id).commercial_partner_id - self
             tags_before = companies._rebate_scope_tags() if companies else None
-        _tags, _categories, pooled_tags, pooled_parents = self.env["rebate.policy"]._rebate_named_scope()
         # a contact carrying a pooled tag, or a branch, deleted: its company leaves the group
         pool_vals = {}
         if pooled_tags and any(set(partner.category_id.ids) & pooled_tags for partner in self):

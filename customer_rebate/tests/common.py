@@ -108,6 +108,21 @@ class RebateCommon(AccountTestInvoicingCommon):
             [("policy_id", "=", (policy or self.policy).id), *((k, "=", v) for k, v in domain.items())],
             order="date_start, partner_id, revision")
 
+    def both_computed(self, incremental, full):
+        """Compute twin policies, the first incrementally and the second fully: the same records."""
+        incremental.action_compute()
+        full.action_compute_full()
+        self.assertEqual(self.computed_snapshot(incremental), self.computed_snapshot(full))
+
+    @staticmethod
+    def post_or_cancel_one(rng, drafts, post_share):
+        """A random draft of ``drafts`` posted (``post_share`` of the time) or cancelled."""
+        draft = drafts[rng.randrange(len(drafts))]
+        if rng.random() < post_share:
+            draft.action_post()
+        else:
+            draft.button_cancel()
+
     # the figures of a record an incremental and a full computation must agree on
     COMPUTED_FIGURES = ("base_amount", "base_qty", "previous_base_amount", "last_year_base_amount", "cost_amount",
                         "previous_cost_amount", "rate", "amount")

@@ -181,11 +181,7 @@ class TestComparisonReuseRandom(ReuseCommon):
             move.write(values)
             move.action_post()
         elif drafts:
-            draft = drafts[rng.randrange(len(drafts))]
-            if rng.random() < 0.7:
-                draft.action_post()
-            else:
-                draft.button_cancel()
+            self.post_or_cancel_one(rng, drafts, 0.7)
         return moves.browse()
 
     def test_daily_job_with_close_operations_equals_full(self):

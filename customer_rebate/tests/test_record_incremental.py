@@ -71,11 +71,7 @@ class TestRecordIncremental(RebateCommon):
                     elif action < 0.85:
                         posted[rng.randrange(len(posted))].button_draft()
                     elif drafts:
-                        draft = drafts[rng.randrange(len(drafts))]
-                        if rng.random() < 0.5:
-                            draft.action_post()
-                        else:
-                            draft.button_cancel()
+                        self.post_or_cancel_one(rng, drafts, 0.5)
                 if rng.random() < 0.2:
                     # a manager confirms the closed periods of both twins alike
                     for pair in pairs:

@@ -86,11 +86,7 @@ class TestIncrementalEqualsFullDailyJob(RebateCommon):
         if action < 0.82:
             posted[rng.randrange(len(posted))].button_draft()
         elif drafts:
-            draft = drafts[rng.randrange(len(drafts))]
-            if rng.random() < 0.6:
-                draft.action_post()
-            else:
-                draft.button_cancel()
+            self.post_or_cancel_one(rng, drafts, 0.6)
         return moves.browse()
 
     def compare(self, pairs, day):

@@ -9,12 +9,12 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import RebateCommon
+from .test_record_incremental_scope import ScopeChangeCommon
 
 
 @freeze_time("2026-10-15")
 @tagged("post_install", "-at_install")
-class TestIncrementalScopeReview(RebateCommon):
+class TestIncrementalScopeReview(ScopeChangeCommon):
     """The scope changes without a document, as their hardest user makes them: a company made a
     contact and a company again, a tag given where another tag of the policy already covers the
     customer, several contacts and archived ones tagged from the tag, another company's policy,
@@ -24,21 +24,7 @@ class TestIncrementalScopeReview(RebateCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.customers = cls.env["res.partner"].create([{"name": f"Review customer {i}"} for i in range(3)])
         cls.second_tag = cls.env["res.partner.category"].create({"name": "Wholesaler"})
-        cls.shelf = cls.env["product.category"].create({"name": "Review shelf"})
-        cls.bulk = cls.env["product.category"].create({"name": "Review bulk"})
-        cls.boxed = cls._create_product(name="Review boxed", lst_price=100.0, standard_price=60.0,
-                                        categ_id=cls.shelf.id, taxes_id=[Command.clear()])
-
-    def both_computed(self, incremental, full):
-        incremental.action_compute()
-        full.action_compute_full()
-        self.assertEqual(self.computed_snapshot(incremental), self.computed_snapshot(full))
-
-    def amounts(self, policy, partner):
-        return [(record.date_start, record.base_amount, record.amount)
-                for record in self.records(policy, partner_id=partner.id).sorted("date_start")]
 
     def queued(self, policy):
         return self.env["rebate.compute.queue"].search_count([("policy_id", "=", policy.id)])
